@@ -117,7 +117,8 @@ def _keep_space(left: str, right: str, wrapped: bool) -> bool:
 
 
 def _is_cjk(ch: str) -> bool:
-    return ord(ch) >= 0x2E80
+    """Chinese characters and the punctuation Chinese text uses (curly quotes, dashes, 。，…)."""
+    return ord(ch) >= 0x2E80 or 0x2010 <= ord(ch) <= 0x206F
 
 
 class _Builder:
