@@ -4,8 +4,8 @@ Chinese has no spaces, so a passage is cut into overlapping character bigrams (`
 (``jieba``) or both. Text is NFKC-normalised first (full-width letters, digits and brackets become
 half-width) and a year written in Chinese numerals (二〇三五) becomes digits, so "2035" matches it.
 
->>> tokenize("到2025年森林覆盖率目标是多少")
-['到', '2025', '年', '森林', '林覆', '覆盖', '盖率', '率目', '目标', '标是', '是多', '多少']
+>>> tokenize("到2025年森林覆盖率目标")
+['到', '2025', '年森', '森林', '林覆', '覆盖', '盖率', '率目', '目标']
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import unicodedata
 from functools import lru_cache
 
 import numpy as np
+
+from index.glossary import translate
 
 TOKENIZERS = ("bigram", "jieba", "both")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -47,9 +49,16 @@ def tokenize(text: str, mode: str = "bigram") -> list[str]:
     return tokens
 
 
-def query_tokens(question: str, mode: str = "bigram") -> list[str]:
-    """Tokens of a question, its interrogative words removed first."""
-    return tokenize(QUESTION_WORDS.sub(" ", normalize(question)), mode)
+def query_tokens(question: str, mode: str = "bigram", glossary: dict[str, list[str]] | None = None) -> list[str]:
+    """Tokens of a question, its interrogative words removed first.
+
+    With a ``glossary`` (see :mod:`index.glossary`), English words of the question add the tokens of
+    the Chinese words they gloss, so an English question can match the Chinese plan.
+    """
+    tokens = tokenize(QUESTION_WORDS.sub(" ", normalize(question)), mode)
+    if glossary:
+        tokens += [t for term in translate(question, glossary) for t in tokenize(term, mode)]
+    return tokens
 
 
 def _bigrams(run: str) -> list[str]:

