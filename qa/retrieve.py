@@ -85,7 +85,10 @@ class Retriever:
 
     def search(self, question: str, k: int = 5, mode: Mode = Mode.HYBRID, chapter: str | None = None) -> list[Hit]:
         """The ``k`` best passages, best first; ``chapter`` limits the search to one chapter's passages."""
-        s = self.scores(question, Mode(mode))
+        return self.rank(self.scores(question, Mode(mode)), k, chapter)
+
+    def rank(self, s: Scores, k: int, chapter: str | None = None) -> list[Hit]:
+        """The ``k`` best passages by ``s.fused``, best first."""
         fused = s.fused.copy()
         if chapter:
             fused[self.chapters != chapter] = -np.inf
