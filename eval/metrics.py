@@ -26,6 +26,7 @@ class ItemResult:
     predicted_answerable: bool
     latency_ms: float
     cited: tuple[str, ...]  # section paths of the top passages, best first
+    signals: tuple[float, float] = (0.0, 0.0)  # answerability: dense margin, lexical coverage
 
 
 def is_hit(source: str, start: int, end: int, evidence: tuple[str, ...]) -> bool:
@@ -45,11 +46,11 @@ def first_rank(flags: list[bool]) -> int | None:
 
 
 def score_item(source: str, item: GoldItem, passages: list[Passage], predicted_answerable: bool,
-               latency_ms: float) -> ItemResult:
+               latency_ms: float, signals: tuple[float, float] = (0.0, 0.0)) -> ItemResult:
     hits = [is_hit(source, p.start, p.end, item.evidence) for p in passages]
     sections = [is_section_hit(p, item.section) for p in passages]
     return ItemResult(item, first_rank(hits), first_rank(sections), predicted_answerable, latency_ms,
-                      tuple(p.section_path for p in passages))
+                      tuple(p.section_path for p in passages), signals)
 
 
 def metrics(results: list[ItemResult]) -> dict:

@@ -45,6 +45,8 @@ class Answer:
     answerable: bool
     hits: list[Hit]
     highlights: list[str]
+    margin: float = 0.0  # the answerability signals, kept for the eval report
+    coverage: float = 0.0
 
     def to_json(self) -> dict:
         """The shape ``planqa ask --json`` prints and the ``/ask`` endpoint returns."""
@@ -89,9 +91,10 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     hits = retriever.rank(scores, k, chapter)
     tokens = set(query_tokens(q, retriever.index.manifest["tokenizer"], retriever.index.glossary))
     highlights = [highlight(h.passage.text, tokens) for h in hits]
-    answerable = bool(hits) and answerability.decide(dense_margin(scores.dense),
-                                                     coverage(tokens, hits[0].passage.text))
-    return Answer(q, answerable, hits, highlights)
+    margin = dense_margin(scores.dense)
+    cover = coverage(tokens, hits[0].passage.text) if hits else 0.0
+    answerable = bool(hits) and answerability.decide(margin, cover)
+    return Answer(q, answerable, hits, highlights, margin, cover)
 
 
 def dense_margin(dense: np.ndarray, behind: int = 10) -> float:

@@ -21,6 +21,9 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # torch's OpenMP threads spin while they wait; on 2 busy cores (the app's own worker threads, other
+    # processes) a spinning thread starves the one doing the work: one query took 0.4 s, not 30 ms.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
@@ -67,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid")
     s.add_argument("--k", type=int, default=10)
     s.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    s.add_argument("--compare", action="store_true", help="run bm25, dense and hybrid side by side")
+    s.add_argument("--report", type=Path, metavar="DIR", help="write a Markdown report with plots into DIR")
     s.set_defaults(run=cmd_eval)
 
     s = sub.add_parser("serve", parents=[common], help="start the web app")
@@ -111,20 +116,28 @@ def cmd_ask(args) -> int:
 def cmd_eval(args) -> int:
     from eval.gold import load_gold
     from eval.metrics import report
+    from eval.report import comparison_table, write_report
     from eval.run import run
 
     if not 1 <= args.k <= 50:
         raise CliError(f"--k must be from 1 to 50, not {args.k}")
     engine = _engine(args)
     items = load_gold(args.gold, engine.source)
-    metrics = report(run(engine, items, mode=args.retriever, k=args.k))
+    modes = ["bm25", "dense", "hybrid"] if args.compare else [args.retriever]
+    runs = {mode: run(engine, items, mode=mode, k=args.k) for mode in modes}
+    summaries = {mode: report(results) for mode, results in runs.items()}
+    if args.report:
+        print(f"report: {write_report(args.report, args.gold.name, runs)}", file=sys.stderr)
     if args.json:
-        print(json.dumps(metrics, ensure_ascii=False))
-        return 0
-    print(f"{args.gold.name}: {metrics['n']} items, retriever {args.retriever}")
-    for key, value in metrics.items():
-        if not isinstance(value, dict) and key != "n":
-            print(f"  {key:20s} {value}")
+        print(json.dumps(summaries if args.compare else summaries[args.retriever], ensure_ascii=False))
+    elif args.compare:
+        print(f"{args.gold.name}: {len(items)} items\n{comparison_table(summaries)}")
+    else:
+        metrics = summaries[args.retriever]
+        print(f"{args.gold.name}: {metrics['n']} items, retriever {args.retriever}")
+        for key, value in metrics.items():
+            if not isinstance(value, dict) and key != "n":
+                print(f"  {key:20s} {value}")
     return 0
 
 
