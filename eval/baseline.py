@@ -1,0 +1,55 @@
+"""Regression floors: the committed eval/baseline.json and the check the test suite runs against it.
+
+``python -m eval.baseline`` measures the hybrid retriever on every gold set and writes the floors
+(measured value minus :data:`MARGIN`). Run it when a change improves the metrics; a change that
+lowers one below its floor fails ``tests/test_regression.py``.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from eval.gold import load_gold
+from eval.metrics import report
+from eval.run import run
+from index.paths import PROJECT_ROOT
+
+BASELINE = PROJECT_ROOT / "eval" / "baseline.json"
+GOLD_SETS = {"dev": "eval/gold/dev.jsonl", "extra": "eval/gold/extra.jsonl"}
+MARGIN = 0.02
+KEYS = ("recall@1", "recall@5", "mrr@10", "section_recall@5")
+
+
+def measure(engine, gold: str) -> dict[str, float]:
+    """The tracked metrics of the hybrid retriever on one gold set, overall and per language."""
+    metrics = report(run(engine, load_gold(PROJECT_ROOT / gold, engine.source), mode="hybrid"))
+    out = {k: metrics[k] for k in KEYS}
+    for lang, m in metrics["by_lang"].items():
+        out[f"{lang}:recall@5"] = m["recall@5"]
+        out[f"{lang}:mrr@10"] = m["mrr@10"]
+    return out
+
+
+def below_floor(measured: dict[str, float], floors: dict[str, float]) -> list[str]:
+    """Each metric that fell under its floor, as 'metric measured < floor'."""
+    return [f"{k} {measured.get(k)} < {floor}" for k, floor in floors.items()
+            if measured.get(k) is None or measured[k] < floor]
+
+
+def main() -> int:
+    from qa.engine import open_engine
+
+    engine = open_engine()
+    sets = {}
+    for name, gold in GOLD_SETS.items():
+        measured = measure(engine, gold)
+        sets[name] = {"gold": gold, "measured": measured,
+                      "floors": {k: round(v - MARGIN, 4) for k, v in measured.items()}}
+    BASELINE.write_text(json.dumps({"retriever": "hybrid", "margin": MARGIN, "sets": sets}, indent=2) + "\n")
+    print(json.dumps(sets, indent=2), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
