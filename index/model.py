@@ -344,7 +344,9 @@ def load_model(path: Path | None = None) -> SentenceTransformer:
     folder = ensure_model(path)
     os.environ["HF_HUB_OFFLINE"] = "1"  # before the import: huggingface_hub reads it once
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise on stderr
     return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
 
 

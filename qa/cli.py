@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=7860)
     s.set_defaults(run=cmd_serve)
+
+    s = sub.add_parser("feedback", help="the web app's helpful / not-helpful votes")
+    fsub = s.add_subparsers(dest="action", required=True)
+    f = fsub.add_parser("export", help="write the votes as JSONL gold-set candidates (not-helpful first)")
+    f.add_argument("--db", type=Path, help="the feedback log (default: .cache/feedback.sqlite3)")
+    f.add_argument("--out", type=Path, default=Path("feedback-candidates.jsonl"), help="the JSONL file to write")
+    f.set_defaults(run=cmd_feedback_export)
     return p
 
 
@@ -99,6 +106,8 @@ def cmd_ask(args) -> int:
     from qa.answer import answer, check_question
 
     check_question(args.question)  # before loading anything: a bad question fails fast
+    if not 1 <= args.k <= 50:
+        raise CliError(f"--k must be a whole number from 1 to 50, not {args.k}")
     ans = answer(_engine(args).retriever, args.question, k=args.k, mode=args.retriever)
     if args.json:
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
@@ -120,7 +129,7 @@ def cmd_eval(args) -> int:
     from eval.run import run
 
     if not 1 <= args.k <= 50:
-        raise CliError(f"--k must be from 1 to 50, not {args.k}")
+        raise CliError(f"--k must be a whole number from 1 to 50, not {args.k}")
     engine = _engine(args)
     items = load_gold(args.gold, engine.source)
     modes = ["bm25", "dense", "hybrid"] if args.compare else [args.retriever]
@@ -145,4 +154,15 @@ def cmd_serve(args) -> int:
     from ui.app import serve
 
     serve(_engine(args), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_feedback_export(args) -> int:
+    from ui.feedback import FeedbackError, default_db_path, export_candidates
+
+    try:
+        n_bad, n_good = export_candidates(args.db or default_db_path(), args.out)
+    except (FeedbackError, OSError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"wrote {n_bad} not-helpful and {n_good} helpful candidates to {args.out}")
     return 0

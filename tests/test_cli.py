@@ -1,0 +1,70 @@
+"""The planqa command as a user runs it: the JSON shape of ask, the eval metrics, one-line errors."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from qa.cli import main
+
+PASSAGE_KEYS = {"rank", "score", "section_path", "text", "highlight", "start", "end"}
+EVAL_KEYS = {"n", "recall@1", "recall@5", "recall@10", "mrr@10", "section_recall@5", "noanswer_precision",
+             "noanswer_recall", "latency_ms_p50", "latency_ms_p95", "by_lang", "by_type"}
+
+
+def planqa(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_ask_json_cites_the_passage_that_answers(source):
+    out = planqa("ask", "到2025年森林覆盖率目标是多少", "--json", "--k", "3")
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert set(answer) == {"question", "answerable", "passages"} and answer["answerable"] is True
+    assert [p["rank"] for p in answer["passages"]] == [1, 2, 3]
+    for p in answer["passages"]:
+        assert set(p) == PASSAGE_KEYS and p["highlight"] in p["text"]
+    cited = ["".join(source[p["start"]:p["end"]].split()) for p in answer["passages"]]
+    assert any("森林覆盖率（%）23.1>26.0" in c or "森林覆盖率达到26%" in c for c in cited)
+
+
+def test_eval_json_has_the_metric_keys_and_breakdowns(capsys):
+    assert main(["eval", "--json", "--retriever", "bm25"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert EVAL_KEYS <= set(metrics) and metrics["n"] == 60
+    assert set(metrics["by_lang"]) == {"zh", "en"} and "table" in metrics["by_type"]
+    assert set(metrics["by_lang"]["zh"]) >= EVAL_KEYS - {"by_lang", "by_type"}
+
+
+def test_eval_compare_writes_a_report(tmp_path, capsys):
+    assert main(["eval", "--compare", "--report", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert all(f"| {name} |" in table for name in ("bm25", "dense", "hybrid"))
+    report = (tmp_path / "report.md").read_text()
+    assert "## Misses" in report and (tmp_path / "recall_at_k.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ask", ""], "the question is empty"),
+    (["ask", "   \t "], "the question is empty"),
+    (["ask", "森" * 1001], "too long"),
+    (["ask", "森林\x07覆盖率"], "control"),
+    (["ask", "问题", "--k", "0"], "--k must be"),
+    (["index", "--source", "/nonexistent/plan.txt"], "source file not found"),
+])
+def test_bad_input_gets_one_line_and_exit_2(args, message):
+    out = planqa(*args)
+    assert out.returncode == 2
+    assert message in out.stderr and "Traceback" not in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_non_utf8_source_is_refused_without_touching_the_index(tmp_path):
+    bad = tmp_path / "plan.txt"
+    bad.write_bytes("第一章 总则\n".encode("gbk"))
+    out = planqa("index", "--source", str(bad), "--index-dir", str(tmp_path / "index"))
+    assert out.returncode == 2 and "not UTF-8" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "index").exists()

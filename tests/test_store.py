@@ -1,0 +1,73 @@
+"""The on-disk index: a round trip gives back what was built; a stale index is refused, then rebuilt."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from index.chunk import ChunkParams
+from index.store import IndexProblem, IndexSettings, build_index, load_index, open_index
+
+SMALL_PLAN = """某某市国民经济和社会发展第十四个五年规划纲要
+
+第一章 发展基础
+
+全市经济总量达到 1200 亿元，森林覆盖率达到 30%。
+
+第一节 主要成就
+
+专栏 1-1：重点工程
+
+交通工程 建设高速公路 120 公里。
+"""
+
+
+@pytest.fixture(scope="module")
+def small_index(tmp_path_factory, engine):
+    folder = tmp_path_factory.mktemp("idx") / "index"
+    build_index(SMALL_PLAN, folder, IndexSettings(), model=engine.retriever.model)
+    return folder
+
+
+def test_round_trip_gives_back_passages_vectors_and_bm25(small_index, engine):
+    index = load_index(small_index, SMALL_PLAN, IndexSettings())
+    assert index.vectors.ntotal == len(index.passages) == index.manifest["counts"]["passages"]
+    box = next(p for p in index.passages if p.path[-1].startswith("专栏 1-1"))
+    assert SMALL_PLAN[box.start:box.end].startswith("专栏 1-1")
+    from index.model import encode_passages
+
+    again = encode_passages(engine.retriever.model, [index.passages[0].text])
+    assert np.allclose(index.vectors.reconstruct(0), again[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("change", [
+    {"source": SMALL_PLAN.replace("30%", "35%")},
+    {"settings": IndexSettings(chunk=ChunkParams(size=120))},
+    {"settings": IndexSettings(tokenizer="jieba")},
+    {"settings": IndexSettings(model_path="/elsewhere/model")},
+])
+def test_index_built_from_other_inputs_is_stale(small_index, change):
+    with pytest.raises(IndexProblem, match="stale"):
+        load_index(small_index, change.get("source", SMALL_PLAN), change.get("settings", IndexSettings()))
+
+
+def test_missing_index_is_reported_then_built(tmp_path, engine):
+    folder = tmp_path / "index"
+    with pytest.raises(IndexProblem, match="no index"):
+        load_index(folder, SMALL_PLAN, IndexSettings())
+    reasons = []
+    index = open_index(folder, SMALL_PLAN, IndexSettings(), on_build=reasons.append, model=engine.retriever.model)
+    assert reasons == [f"no index at {folder}"] and index.passages
+    assert folder.is_symlink()  # readers always see a complete folder
+
+
+def test_stale_index_is_rebuilt_by_open_index(tmp_path, engine):
+    folder = tmp_path / "index"
+    model = engine.retriever.model
+    open_index(folder, SMALL_PLAN, IndexSettings(), model=model)
+    reasons = []
+    settings = replace(IndexSettings(), chunk=ChunkParams(size=120))
+    index = open_index(folder, SMALL_PLAN, settings, on_build=reasons.append, model=model)
+    assert "stale" in reasons[0] and index.manifest["chunk"]["size"] == 120
+    assert len(list(tmp_path.glob(".index-*"))) == 1  # the old folder was removed after the swap
