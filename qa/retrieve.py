@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -65,6 +66,8 @@ class Retriever:
         self.model = model
         self.fusion = fusion
         self.chapters = np.array([p.path[0] for p in index.passages])
+        # The passage that opens each chapter (its heading and first lines): where "which chapter" lands.
+        self.chapter_heads = np.array([_opens_chapter(p, index) for p in index.passages])
 
     def scores(self, question: str, mode: Mode = Mode.HYBRID) -> Scores:
         from index.model import encode_queries
@@ -81,7 +84,16 @@ class Retriever:
         fused = {Mode.DENSE: dense, Mode.BM25: lexical}.get(mode)
         if fused is None:
             fused = fuse(dense, lexical, self.fusion)
+        if ASKS_FOR_CHAPTER.search(question):
+            fused = self._chapters_first(fused)
         return Scores(dense, lexical, fused)
+
+    def _chapters_first(self, fused: np.ndarray) -> np.ndarray:
+        """For a "which chapter" question: chapter openings first, ordered by their chapter's best passage."""
+        out = fused.copy()
+        for i in np.flatnonzero(self.chapter_heads):
+            out[i] = 1.0 + fused[self.chapters == self.chapters[i]].max()
+        return out
 
     def search(self, question: str, k: int = 5, mode: Mode = Mode.HYBRID, chapter: str | None = None) -> list[Hit]:
         """The ``k`` best passages, best first; ``chapter`` limits the search to one chapter's passages."""
@@ -95,6 +107,14 @@ class Retriever:
         order = np.argsort(-fused, kind="stable")[:k]
         return [Hit(self.index.passages[i], r + 1, float(fused[i]), float(s.dense[i]), float(s.bm25[i]))
                 for r, i in enumerate(order) if np.isfinite(fused[i])]
+
+
+ASKS_FOR_CHAPTER = re.compile(r"哪一?章|第几章|什么章|which chapter|what chapter", re.IGNORECASE)
+
+
+def _opens_chapter(p: Passage, index: Index) -> bool:
+    section = index.by_id.get(p.section_id)
+    return bool(section and section.kind == "chapter" and section.heading and p.start == section.heading.start)
 
 
 def _search_all(vectors, q: np.ndarray) -> np.ndarray:
