@@ -24,7 +24,8 @@ $(STAMP): requirements.txt pyproject.toml
 index: setup
 	$(BIN)/planqa index
 
-run: index
+# serve builds the model and the index itself when they are missing or stale (one model load, not two)
+run: setup
 	$(BIN)/planqa serve
 
 # Chromium and CJK fonts for the browser tests (Debian packages; CI runs as root).

@@ -127,11 +127,14 @@ def cmd_eval(args) -> int:
     from eval.metrics import report
     from eval.report import comparison_table, write_report
     from eval.run import run
+    from index.paths import DEFAULT_SOURCE
+    from index.source import read_source
 
     if not 1 <= args.k <= 50:
         raise CliError(f"--k must be a whole number from 1 to 50, not {args.k}")
+    # the gold file is checked before the model loads: a bad line fails in a second, not after ten
+    items = load_gold(args.gold, read_source(args.source or DEFAULT_SOURCE))
     engine = _engine(args)
-    items = load_gold(args.gold, engine.source)
     modes = ["bm25", "dense", "hybrid"] if args.compare else [args.retriever]
     runs = {mode: run(engine, items, mode=mode, k=args.k) for mode in modes}
     summaries = {mode: report(results) for mode, results in runs.items()}
@@ -152,7 +155,12 @@ def cmd_eval(args) -> int:
 
 def cmd_serve(args) -> int:
     from ui.app import serve
+    from ui.ask import Limits
 
+    try:
+        Limits.from_env()  # a bad PLANQA_* setting fails before the model loads, in one line
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     serve(_engine(args), host=args.host, port=args.port)
     return 0
 
