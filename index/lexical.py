@@ -20,6 +20,7 @@ from index.glossary import translate
 TOKENIZERS = ("bigram", "jieba", "both")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:\.[0-9]+)?%?")
+_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 _CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 # Words that say "this is a question" and nothing about its subject; they would match noise.
@@ -59,6 +60,11 @@ def query_tokens(question: str, mode: str = "bigram", glossary: dict[str, list[s
     if glossary:
         tokens += [t for term in translate(question, glossary) for t in tokenize(term, mode)]
     return tokens
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences (and clauses ended by ；) of a passage, table rows being lines of their own."""
+    return [s for s in (m.group().strip() for m in _SENTENCE.finditer(text)) if s]
 
 
 def _bigrams(run: str) -> list[str]:

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.lexical import query_tokens, tokenize
+from index.lexical import query_tokens, sentences, tokenize
 from qa.retrieve import Hit, Mode, Retriever
 
 MAX_QUESTION_CHARS = 1000
-_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 
 
 class QuestionError(ValueError):
@@ -90,9 +89,10 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     scores = retriever.scores(q, Mode(mode))
     hits = retriever.rank(scores, k, chapter)
     tokens = set(query_tokens(q, retriever.index.manifest["tokenizer"], retriever.index.glossary))
-    highlights = [highlight(h.passage.text, tokens) for h in hits]
+    mode_ = retriever.index.manifest["tokenizer"]
+    highlights = [highlight(h.passage.text, tokens, mode_) for h in hits]
     margin = dense_margin(scores.dense)
-    cover = coverage(tokens, hits[0].passage.text) if hits else 0.0
+    cover = coverage(tokens, hits[0].passage.text, mode_) if hits else 0.0
     answerable = bool(hits) and answerability.decide(margin, cover)
     return Answer(q, answerable, hits, highlights, margin, cover)
 
@@ -104,17 +104,17 @@ def dense_margin(dense: np.ndarray, behind: int = 10) -> float:
     return float(dense.max() - np.sort(dense)[-behind - 1])
 
 
-def coverage(tokens: set[str], text: str) -> float:
+def coverage(tokens: set[str], text: str, mode: str = "bigram") -> float:
     """Share of the question's lexical tokens found in ``text`` (0 when the question has none)."""
     if not tokens:
         return 0.0
-    return len(tokens & set(tokenize(text, "bigram"))) / len(tokens)
+    return len(tokens & set(tokenize(text, mode))) / len(tokens)
 
 
-def highlight(text: str, tokens: set[str]) -> str:
+def highlight(text: str, tokens: set[str], mode: str = "bigram") -> str:
     """The sentence of ``text`` that shares most of the question's tokens (the first on a tie)."""
-    sentences = [s for s in (m.group().strip() for m in _SENTENCE.finditer(text)) if s]
-    if not sentences:
+    parts = sentences(text)
+    if not parts:
         return ""
-    overlap = np.array([len(tokens & set(tokenize(s, "bigram"))) for s in sentences])
-    return sentences[int(np.argmax(overlap))]
+    overlap = np.array([len(tokens & set(tokenize(s, mode))) for s in parts])
+    return parts[int(np.argmax(overlap))]

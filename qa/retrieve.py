@@ -13,7 +13,7 @@ from enum import Enum
 
 import numpy as np
 
-from index.lexical import bm25_scores, query_tokens
+from index.lexical import bm25_scores, query_tokens, sentences, tokenize
 from index.schema import Passage
 from index.store import Index
 
@@ -36,6 +36,11 @@ class Fusion:
     mode: JoinMode = JoinMode.CONVEX
     dense_weight: float = 0.7
     k: int = 60  # RRF only
+    # Added to the fused score of the top passages: the share of the question's tokens that their
+    # best single sentence holds. A passage whose one sentence answers beats one that spreads the
+    # words over several (measured on the dev set: zh recall@1 0.88 → 0.90).
+    sentence_weight: float = 0.2
+    sentence_top: int = 10
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,9 @@ class Retriever:
         self.chapters = np.array([p.path[0] for p in index.passages])
         # The passage that opens each chapter (its heading and first lines): where "which chapter" lands.
         self.chapter_heads = np.array([_opens_chapter(p, index) for p in index.passages])
+        mode = index.manifest["tokenizer"]
+        self.sentence_tokens = [[set(tokenize(s, mode)) for s in sentences(p.text)] or [set()]
+                                for p in index.passages]
 
     def scores(self, question: str, mode: Mode = Mode.HYBRID) -> Scores:
         from index.model import encode_queries
@@ -78,15 +86,24 @@ class Retriever:
         if mode in (Mode.DENSE, Mode.HYBRID):
             q = encode_queries(self.model, [question])
             dense = _search_all(self.index.vectors, q)
+        tokens = query_tokens(question, self.index.manifest["tokenizer"], self.index.glossary)
         if mode in (Mode.BM25, Mode.HYBRID):
-            tokens = query_tokens(question, self.index.manifest["tokenizer"], self.index.glossary)
             lexical = bm25_scores(self.index.bm25, tokens)
         fused = {Mode.DENSE: dense, Mode.BM25: lexical}.get(mode)
         if fused is None:
-            fused = fuse(dense, lexical, self.fusion)
+            fused = self._sentence_bonus(fuse(dense, lexical, self.fusion), set(tokens))
         if ASKS_FOR_CHAPTER.search(question):
             fused = self._chapters_first(fused)
         return Scores(dense, lexical, fused)
+
+    def _sentence_bonus(self, fused: np.ndarray, tokens: set[str]) -> np.ndarray:
+        if not tokens or not self.fusion.sentence_weight:
+            return fused
+        out = fused.copy()
+        for i in np.argsort(-fused)[:self.fusion.sentence_top]:
+            best = max(len(tokens & s) for s in self.sentence_tokens[i])
+            out[i] += self.fusion.sentence_weight * best / len(tokens)
+        return out
 
     def _chapters_first(self, fused: np.ndarray) -> np.ndarray:
         """For a "which chapter" question: chapter openings first, ordered by their chapter's best passage."""
