@@ -39,7 +39,8 @@ class Variant:
 
 
 VARIANTS = (
-    Variant("final: hybrid, convex w=0.7, 300-char chunks, bigrams, path for BM25, glossary"),
+    Variant("final: hybrid, convex w=0.7 + best-sentence bonus, 300-char chunks, bigrams, path for BM25, glossary"),
+    Variant("− best-sentence bonus", fusion=Fusion(sentence_weight=0.0)),
     Variant("bm25 only", mode=Mode.BM25),
     Variant("dense only", mode=Mode.DENSE),
     Variant("− CC-CEDICT glossary for English", glossary=False),
