@@ -12,10 +12,12 @@ it came from, so ``source[p.start:p.end]`` is what it cites.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from index.schema import Paragraph, Passage, Section, TableRow
+
+if TYPE_CHECKING:  # imported when chunking: a query never chunks, and the import costs ~0.3 s at start-up
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 # Paragraphs first, then Chinese sentence ends, then clause breaks: a chunk ends on the largest unit that fits.
 SEPARATORS = ["\n", "。", "！", "？", "；", "，", "、", ""]
@@ -34,13 +36,15 @@ class ChunkParams:
 
 def chunk(source: str, sections: list[Section], params: ChunkParams = ChunkParams()) -> list[Passage]:
     """All passages of the plan, in document order of their sections."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=params.size, chunk_overlap=params.overlap, separators=SEPARATORS,
         keep_separator="end", strip_whitespace=True)
     passages: list[Passage] = []
     for sec in sections:
         own = sorted(([sec.heading] if sec.heading else []) + sec.paragraphs, key=lambda p: p.start)
-        texts = [piece for run in _runs(source, own) for piece in _split(run, splitter)]
+        texts = [piece for run in _runs(source, own) for piece in _split(run, splitter, params.overlap)]
         if sec.kind == "table":
             texts = [(f"{_table_head(sec)}\n{t}" if sec.heading is None or n else t, s, e)
                      for n, (t, s, e) in enumerate(texts)]
@@ -78,7 +82,8 @@ def _runs(source: str, paragraphs: list[Paragraph]) -> list[list[Paragraph]]:
     return runs
 
 
-def _split(paragraphs: list[Paragraph], splitter: RecursiveCharacterTextSplitter) -> list[tuple[str, int, int]]:
+def _split(paragraphs: list[Paragraph], splitter: RecursiveCharacterTextSplitter,
+           overlap: int) -> list[tuple[str, int, int]]:
     """Split the joined paragraphs; return (text, source start, source end) per chunk."""
     if not paragraphs:
         return []
@@ -95,5 +100,7 @@ def _split(paragraphs: list[Paragraph], splitter: RecursiveCharacterTextSplitter
             raise RuntimeError(f"chunk not found in its section: {piece[:30]!r}")
         end = at + len(piece)
         out.append((piece, offsets[at], offsets[end - 1] + 1))
-        cursor = at + 1
+        # The next chunk starts at most ``overlap`` characters before this one ends; searching from
+        # nearer this one's start could find its text repeated inside this one ("0000。" in "00000。").
+        cursor = max(at + 1, end - overlap)
     return out
