@@ -78,14 +78,14 @@ class _Vectors:
         return flat
 
 
-def engine_for(v: Variant, source: str, model, vectors: _Vectors, glossary: dict) -> Engine:
+def engine_for(v: Variant, source: str, encode, vectors: _Vectors, glossary: dict) -> Engine:
     sections = parse(source)
     passages = chunk(source, sections, v.settings.chunk)
     dense_texts = [lexical_text(p, True) if v.dense_with_path else p.text for p in passages]
     bm25 = build_bm25([lexical_text(p, v.settings.enrich) for p in passages], v.settings.tokenizer)
     manifest = {"tokenizer": v.settings.tokenizer, "counts": {"passages": len(passages)}}
     index = Index(manifest, passages, sections, vectors(dense_texts), bm25, glossary if v.glossary else {})
-    return Engine(source, Retriever(index, model, v.fusion))
+    return Engine(source, Retriever(index, encode, v.fusion))
 
 
 def table(rows: dict[str, dict[str, dict]]) -> str:
@@ -103,18 +103,17 @@ def table(rows: dict[str, dict[str, dict]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from index.model import load_model
+    from index.model import load_model, load_query_encoder
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--out", type=Path, help="also write the table to this file")
     args = p.parse_args(argv)
     source = read_source(DEFAULT_SOURCE)
-    model = load_model()
-    vectors, glossary = _Vectors(model), build_glossary(source)
+    encode, vectors, glossary = load_query_encoder(), _Vectors(load_model()), build_glossary(source)
     gold = {name: load_gold(PROJECT_ROOT / "eval" / "gold" / f"{name}.jsonl", source) for name in ("dev", "extra")}
     rows = {}
     for v in VARIANTS:
-        engine = engine_for(v, source, model, vectors, glossary)
+        engine = engine_for(v, source, encode, vectors, glossary)
         rows[v.name] = {name: report(run(engine, items, mode=v.mode)) for name, items in gold.items()}
         print(f"done: {v.name}", file=sys.stderr)
     text = table(rows)

@@ -23,17 +23,18 @@ class Engine:
 
 def open_engine(source_path: Path | None = None, index_dir: Path | None = None, model_path: Path | None = None,
                 rebuild: bool = False, settings: IndexSettings = IndexSettings(), quiet: bool = False) -> Engine:
-    """Read the plan, load the model, open (or build) the index, and return them ready to query."""
-    from index.model import load_model
+    """Read the plan, open (or build) the index, load the question encoder, and return them ready.
+
+    The sentence-transformers model is loaded only when the index has to be built.
+    """
+    from index.model import load_query_encoder
 
     source = read_source(source_path or DEFAULT_SOURCE)
     settings = replace(settings, model_path=model_path) if model_path else settings
-    model = load_model(settings.model_path)
 
     def tell(reason: str) -> None:
         if not quiet:
             print(f"planqa: building the index ({reason})", file=sys.stderr)
 
-    index = open_index(index_dir or default_index_dir(), source, settings, rebuild=rebuild, on_build=tell,
-                       model=model)
-    return Engine(source, Retriever(index, model))
+    index = open_index(index_dir or default_index_dir(), source, settings, rebuild=rebuild, on_build=tell)
+    return Engine(source, Retriever(index, load_query_encoder(settings.model_path)))

@@ -1,6 +1,6 @@
 """Retrieval: score every passage for a question, densely, lexically or both, and rank them.
 
->>> retriever = Retriever(index, model)                        # doctest: +SKIP
+>>> retriever = Retriever(index, load_query_encoder())          # doctest: +SKIP
 >>> hits = retriever.search("到2025年森林覆盖率目标是多少", k=5)  # doctest: +SKIP
 >>> hits[0].passage.section_path                                # doctest: +SKIP
 '第一章 开启全面建设社会主义现代化新乡新征程 > 第五节 发展目标 > （二）… > 主要指标表'
@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -64,11 +65,11 @@ class Scores:
 
 
 class Retriever:
-    """Holds the loaded index and model; answers many questions without reloading either."""
+    """Holds the loaded index and question encoder; answers many questions without reloading either."""
 
-    def __init__(self, index: Index, model, fusion: Fusion = Fusion()):
+    def __init__(self, index: Index, encode: Callable[[list[str]], np.ndarray], fusion: Fusion = Fusion()):
         self.index = index
-        self.model = model
+        self.encode = encode  # question texts -> unit vectors (see index.model.load_query_encoder)
         self.fusion = fusion
         self.chapters = np.array([p.path[0] for p in index.passages])
         # The passage that opens each chapter (its heading and first lines): where "which chapter" lands.
@@ -78,13 +79,11 @@ class Retriever:
                                 for p in index.passages]
 
     def scores(self, question: str, mode: Mode = Mode.HYBRID) -> Scores:
-        from index.model import encode_queries
-
         n = len(self.index.passages)
         dense = np.zeros(n, dtype=np.float32)
         lexical = np.zeros(n, dtype=np.float32)
         if mode in (Mode.DENSE, Mode.HYBRID):
-            q = encode_queries(self.model, [question])
+            q = self.encode([question])
             dense = _search_all(self.index.vectors, q)
         tokens = query_tokens(question, self.index.manifest["tokenizer"], self.index.glossary)
         if mode in (Mode.BM25, Mode.HYBRID):

@@ -40,3 +40,11 @@ def engine():
     from qa.engine import open_engine
 
     return open_engine(quiet=True)
+
+
+@pytest.fixture(scope="session")
+def st_model():
+    """The sentence-transformers model, for tests that build an index."""
+    from index.model import load_model
+
+    return load_model()

@@ -53,10 +53,10 @@ SETTINGS = IndexSettings()
 
 # -- helpers ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory, engine) -> Path:
+def pristine(tmp_path_factory, st_model) -> Path:
     """A complete index of PLAN, built once; tests damage copies of it."""
     index_dir = tmp_path_factory.mktemp("pristine") / "index"
-    build_index(PLAN, index_dir, SETTINGS, model=engine.retriever.model)
+    build_index(PLAN, index_dir, SETTINGS, model=st_model)
     return index_dir
 
 
@@ -140,7 +140,7 @@ DAMAGE = {  # name: (damage done to the index folder, what the refusal says)
 
 
 @pytest.mark.parametrize("name", DAMAGE)
-def test_damaged_or_stale_index_is_refused_by_name_then_rebuilt(tmp_path, pristine, engine, name):
+def test_damaged_or_stale_index_is_refused_by_name_then_rebuilt(tmp_path, pristine, st_model, name):
     index_dir = copy_index(pristine, tmp_path / "cache")
     damage, says = DAMAGE[name]
     damage(index_dir)
@@ -148,7 +148,7 @@ def test_damaged_or_stale_index_is_refused_by_name_then_rebuilt(tmp_path, pristi
         load_index(index_dir, PLAN, SETTINGS)
     assert says in str(refused.value) and str(index_dir) in str(refused.value)
     reasons = []
-    rebuilt = open_index(index_dir, PLAN, SETTINGS, on_build=reasons.append, model=engine.retriever.model)
+    rebuilt = open_index(index_dir, PLAN, SETTINGS, on_build=reasons.append, model=st_model)
     assert reasons == [str(refused.value)]
     assert rebuilt.passages == load_index(pristine, PLAN, SETTINGS).passages
     assert index_folders(index_dir) == [index_dir.resolve().name]  # the damaged folder is gone
@@ -229,7 +229,7 @@ KILL_AT = random.Random(2021).randint(2, 13)  # seeded: the same step on every r
     lambda n, step: n == KILL_AT,
     lambda n, step: step.startswith("shutil.rmtree"),  # the last: the new index in use, the old not yet removed
 ], ids=[f"at step {KILL_AT}", "at the old folder's removal"])
-def test_a_build_killed_during_its_write_leaves_a_complete_index_in_use(tmp_path, pristine, plan_file, engine,
+def test_a_build_killed_during_its_write_leaves_a_complete_index_in_use(tmp_path, pristine, plan_file, st_model,
                                                                        kill_at):
     index_dir = copy_index(pristine, tmp_path / "cache")
     expected = load_index(pristine, PLAN, SETTINGS).passages
@@ -240,13 +240,13 @@ def test_a_build_killed_during_its_write_leaves_a_complete_index_in_use(tmp_path
     steps = kill_during_write(index_dir, plan_file, kill_at, old_or_new_complete)
     old_or_new_complete("after the kill")
     reasons = []
-    open_index(index_dir, PLAN, SETTINGS, on_build=reasons.append, model=engine.retriever.model)
+    open_index(index_dir, PLAN, SETTINGS, on_build=reasons.append, model=st_model)
     assert reasons == [], "the index in use is complete and fresh: no rebuild"
-    open_index(index_dir, PLAN, SETTINGS, rebuild=True, model=engine.retriever.model)
+    open_index(index_dir, PLAN, SETTINGS, rebuild=True, model=st_model)
     assert index_folders(index_dir) == [index_dir.resolve().name], f"leftovers of the build killed at {steps[-1]}"
 
 
-def test_a_first_build_killed_during_its_write_is_rebuilt_at_the_next_start(tmp_path, plan_file, engine):
+def test_a_first_build_killed_during_its_write_is_rebuilt_at_the_next_start(tmp_path, plan_file, st_model):
     index_dir = tmp_path / "cache" / "index"
     swapped = []
 
@@ -259,7 +259,7 @@ def test_a_first_build_killed_during_its_write_is_rebuilt_at_the_next_start(tmp_
     steps = kill_during_write(index_dir, plan_file, lambda n, step: n == 5, none_or_complete)
     assert not any(swapped), f"killed before the swap, at {steps[-1]}"
     reasons = []
-    index = open_index(index_dir, PLAN, SETTINGS, on_build=reasons.append, model=engine.retriever.model)
+    index = open_index(index_dir, PLAN, SETTINGS, on_build=reasons.append, model=st_model)
     assert reasons == [f"no index at {index_dir}"] and index.passages
     assert index_folders(index_dir) == [index_dir.resolve().name]
 
@@ -299,7 +299,7 @@ def as_a_user_who_obeys_file_modes() -> list[str]:
 
 
 @pytest.mark.parametrize("args, env, says", [
-    ([], {"PLANQA_CACHE": "{ro}"}, "cannot write the model folder {ro}/models/"),
+    ([], {"PLANQA_CACHE": "{ro}"}, "cannot write the index under {ro}: Permission denied"),
     (["--index-dir", "{ro}/index"], {}, "cannot write the index under {ro}: Permission denied"),
 ], ids=["read-only cache folder", "read-only index folder"])
 def test_a_read_only_folder_is_named_in_a_one_line_error(read_only_folder, plan_file, args, env, says):
@@ -324,13 +324,13 @@ def files_limited_to(size: int):
         signal.signal(signal.SIGXFSZ, handler)
 
 
-def test_a_full_disk_during_a_build_is_a_clear_error_and_the_old_index_stays(tmp_path, pristine, engine):
+def test_a_full_disk_during_a_build_is_a_clear_error_and_the_old_index_stays(tmp_path, pristine, st_model):
     index_dir = copy_index(pristine, tmp_path / "cache")
     old = index_dir.resolve().name
     room = (pristine / "passages.jsonl").stat().st_size + 100  # the passages fit, the vectors do not
     assert (pristine / "vectors.faiss").stat().st_size > room
     with pytest.raises(IndexProblem) as refused, files_limited_to(room):
-        open_index(index_dir, PLAN, SETTINGS, rebuild=True, model=engine.retriever.model)
+        open_index(index_dir, PLAN, SETTINGS, rebuild=True, model=st_model)
     assert str(refused.value) == f"cannot write the index under {index_dir.parent}: File too large"
     assert index_dir.resolve().name == old and load_index(index_dir, PLAN, SETTINGS).passages
     assert index_folders(index_dir) == [old]  # the half-written folder was removed

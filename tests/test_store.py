@@ -24,20 +24,20 @@ SMALL_PLAN = """某某市国民经济和社会发展第十四个五年规划纲�
 
 
 @pytest.fixture(scope="module")
-def small_index(tmp_path_factory, engine):
+def small_index(tmp_path_factory, st_model):
     folder = tmp_path_factory.mktemp("idx") / "index"
-    build_index(SMALL_PLAN, folder, IndexSettings(), model=engine.retriever.model)
+    build_index(SMALL_PLAN, folder, IndexSettings(), model=st_model)
     return folder
 
 
-def test_round_trip_gives_back_passages_vectors_and_bm25(small_index, engine):
+def test_round_trip_gives_back_passages_vectors_and_bm25(small_index, st_model):
     index = load_index(small_index, SMALL_PLAN, IndexSettings())
     assert index.vectors.ntotal == len(index.passages) == index.manifest["counts"]["passages"]
     box = next(p for p in index.passages if p.path[-1].startswith("专栏 1-1"))
     assert SMALL_PLAN[box.start:box.end].startswith("专栏 1-1")
     from index.model import encode_passages
 
-    again = encode_passages(engine.retriever.model, [index.passages[0].text])
+    again = encode_passages(st_model, [index.passages[0].text])
     assert np.allclose(index.vectors.reconstruct(0), again[0], atol=1e-5)
 
 
@@ -52,19 +52,19 @@ def test_index_built_from_other_inputs_is_stale(small_index, change):
         load_index(small_index, change.get("source", SMALL_PLAN), change.get("settings", IndexSettings()))
 
 
-def test_missing_index_is_reported_then_built(tmp_path, engine):
+def test_missing_index_is_reported_then_built(tmp_path, st_model):
     folder = tmp_path / "index"
     with pytest.raises(IndexProblem, match="no index"):
         load_index(folder, SMALL_PLAN, IndexSettings())
     reasons = []
-    index = open_index(folder, SMALL_PLAN, IndexSettings(), on_build=reasons.append, model=engine.retriever.model)
+    index = open_index(folder, SMALL_PLAN, IndexSettings(), on_build=reasons.append, model=st_model)
     assert reasons == [f"no index at {folder}"] and index.passages
     assert folder.is_symlink()  # readers always see a complete folder
 
 
-def test_stale_index_is_rebuilt_by_open_index(tmp_path, engine):
+def test_stale_index_is_rebuilt_by_open_index(tmp_path, st_model):
     folder = tmp_path / "index"
-    model = engine.retriever.model
+    model = st_model
     open_index(folder, SMALL_PLAN, IndexSettings(), model=model)
     reasons = []
     settings = replace(IndexSettings(), chunk=ChunkParams(size=120))
