@@ -28,26 +28,7 @@ from index.store import IndexProblem, IndexSettings, build_index, load_index, op
 
 pytestmark = pytest.mark.slow
 
-PLAN = """某某市国民经济和社会发展第十四个五年规划纲要
-
-第一章 发展基础
-
-全市经济总量达到 1200 亿元，森林覆盖率达到 30%。
-
-第一节 主要成就
-
-专栏 1-1：重点工程
-
-交通工程 建设高速公路 120 公里。
-
-表 1-1：主要指标
-指标\t2020年\t2025年
-森林覆盖率（%）\t30\t35
-
-第二章 发展目标
-
-到二〇三五年，基本实现社会主义现代化。
-"""
+PLAN = (Path(__file__).parent / "data" / "small_plan.txt").read_text(encoding="utf-8")  # a plan in miniature
 SETTINGS = IndexSettings()
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,18 +10,7 @@ import pytest
 from index.chunk import ChunkParams
 from index.store import IndexProblem, IndexSettings, build_index, load_index, open_index
 
-SMALL_PLAN = """某某市国民经济和社会发展第十四个五年规划纲要
-
-第一章 发展基础
-
-全市经济总量达到 1200 亿元，森林覆盖率达到 30%。
-
-第一节 主要成就
-
-专栏 1-1：重点工程
-
-交通工程 建设高速公路 120 公里。
-"""
+SMALL_PLAN = (Path(__file__).parent / "data" / "small_plan.txt").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
