@@ -175,7 +175,7 @@ def bm25_only_child() -> None:
     from qa.retrieve import Retriever
 
     source = read_source(DEFAULT_SOURCE)
-    retriever = Retriever(load_index(default_index_dir(), source, IndexSettings()), model=None)
+    retriever = Retriever(load_index(default_index_dir(), source, IndexSettings()), encode=None)
     for q in dev_questions():
         answer(retriever, q, k=10, mode="bm25")
     print(peak_rss_mb(os.getpid()))
