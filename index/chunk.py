@@ -59,7 +59,7 @@ def chunk(source: str, sections: list[Section], params: ChunkParams = ChunkParam
 def row_text(table: Section, row: TableRow) -> str:
     """A table row as a reader needs it: title, column headers, the category, the cells."""
     cells = " | ".join(row.cells)
-    group = f"〔{row.group}〕" if row.group and row.cells[:1] != (row.group,) else ""
+    group = f"〔{row.group}〕" if row.group else ""
     return f"{_table_head(table)}\n{group}{cells}"
 
 

@@ -279,21 +279,26 @@ def _fill_table(table: Section, lines: list[Line], source: str) -> None:
     table.columns = _column_names([_cells(source, h) for h in header])
     table.paragraphs = [clean(source, h.start, h.end) for h in header]
     group, previous = "", []
+    group_start: int | None = None  # a category row's span joins the first row under it
     for ln in lines[len(header):]:
         cells = _cells(source, ln)
         if re.sub(r"\s+", "", source[ln.start:ln.end]) in header_keys:
             table.paragraphs.append(clean(source, ln.start, ln.end))  # repeated on a new page
             continue
-        if len(cells) == 1 and not cells[0].startswith("注"):
-            group = cells[0]
-        elif cells and cells[0].startswith("注"):
+        if cells and cells[0].startswith("注"):
             table.paragraphs.append(clean(source, ln.start, ln.end))
+            continue
+        if len(cells) == 1:  # a category ("一、经济发展"): the rows below carry it
+            group, group_start = cells[0], ln.start
             continue
         # a row that starts with empty cells continues the row above (a merged first cell)
         lead = next((k for k, c in enumerate(cells) if c), 0)
         full = tuple(previous[:lead]) + tuple(cells[lead:]) if lead else tuple(cells)
-        table.rows.append(TableRow(cells=full, paragraph=clean(source, ln.start, ln.end), group=group))
-        previous = list(full)
+        start = ln.start if group_start is None else group_start
+        table.rows.append(TableRow(cells=full, paragraph=clean(source, start, ln.end), group=group))
+        previous, group_start = list(full), None
+    if group_start is not None:  # a category with no row under it stays text of the table
+        table.paragraphs.append(clean(source, group_start, lines[-1].end))
 
 
 def _column_names(header_rows: list[list[str]]) -> tuple[str, ...]:

@@ -30,7 +30,15 @@ from index.lexical import build_bm25
 from index.parse import parse
 from index.schema import Passage, Section
 
-FORMAT_VERSION = 2  # bump when parsing, chunking or the files change
+FORMAT_VERSION = 2  # bump when the files of the folder change
+
+
+def pipeline_version() -> str:
+    """A digest of the code that turns the text into passages and tokens: editing it makes every
+    index built before the edit stale, so no index outlives the code that built it."""
+    code = Path(__file__).parent
+    return sha256(b"".join((code / name).read_bytes() for name in
+                           ("parse.py", "chunk.py", "lexical.py", "glossary.py", "schema.py")))[:16]
 FILES = ("passages.jsonl", "vectors.faiss", "bm25", "glossary.json")
 
 
@@ -51,7 +59,7 @@ class IndexSettings:
 
     def manifest_view(self, model_id: str) -> dict:
         return {"chunk": self.chunk.as_dict(), "tokenizer": self.tokenizer, "enrich": self.enrich,
-                "model": model_id, "glossary": DICTIONARY}
+                "model": model_id, "glossary": DICTIONARY, "pipeline": pipeline_version()}
 
 
 @dataclass

@@ -90,7 +90,9 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     hits = retriever.rank(scores, k, chapter)
     tokens = set(query_tokens(q, retriever.index.manifest["tokenizer"], retriever.index.glossary))
     mode_ = retriever.index.manifest["tokenizer"]
-    highlights = [highlight(h.passage.text, tokens, mode_) for h in hits]
+    # a table row's answer is the row itself (its last line), never the title or header above it
+    highlights = [h.passage.text.rsplit("\n", 1)[-1] if h.passage.kind == "row"
+                  else highlight(h.passage.text, tokens, mode_) for h in hits]
     margin = dense_margin(scores.dense)
     cover = coverage(tokens, hits[0].passage.text, mode_) if hits else 0.0
     answerable = bool(hits) and answerability.decide(margin, cover)

@@ -21,8 +21,8 @@ def test_every_character_of_the_plan_is_in_a_passage(source, passages):
 def test_cited_span_is_the_source_of_the_text(source, passages):
     for p in passages:
         cited = ws_free(source[p.start:p.end])
-        if p.kind == "row":  # the last line holds the row's cells (after any carried-over label)
-            assert ws_free(p.text.split("\n")[-1]).replace("|", "").endswith(cited), p.id
+        if p.kind == "row":  # the last line: 〔category〕 and the cells (after any carried-over label)
+            assert ws_free(p.text.split("\n")[-1]).translate(str.maketrans("", "", "|〔〕")).endswith(cited), p.id
         elif not p.path[-1].startswith(("表", "主要指标表")):
             assert ws_free(p.text) == cited, p.id
 

@@ -11,9 +11,9 @@ from index.schema import Section
 
 # Counted in the document: 15 chapters 第一章…第十五章, 65 sections 第X节, the two subsections
 # （一）（二） of 第一章第五节, 24 boxes 专栏 2-1…10-1, and two tables.
-# 表 1-1 has 38 rows under its header (4 category rows 一、…四、 and 34 indicator rows: indicators
-# 1–27, of which 6, 24, 25 and 26 have two lines and 27 has four); the untitled 2025 table has 29
-# (5 category rows and 24 indicator rows: indicators 1–22, of which 10 and 12 have two lines).
+# 表 1-1 has 34 indicator rows under 4 categories 一、…四、 (indicators 1–27, of which 6, 24, 25
+# and 26 have two lines and 27 has four); the untitled 2025 table has 24 indicator rows under 5
+# categories (indicators 1–22, of which 10 and 12 have two lines).
 EXPECTED = {"front": 2, "chapter": 15, "section": 65, "subsection": 2, "box": 24, "table": 2}
 
 
@@ -32,8 +32,9 @@ def test_counts_of_chapters_sections_boxes_tables(sections):
 def test_table_rows_and_headers(sections):
     t11 = by_title(sections, "表 1-1")
     main = by_title(sections, "主要指标表")
-    assert len(t11.rows) == 38 and sum(len(r.cells) == 1 for r in t11.rows) == 4
-    assert len(main.rows) == 29 and sum(len(r.cells) == 1 for r in main.rows) == 5
+    assert len(t11.rows) == 34 and len({r.group for r in t11.rows}) == 4
+    assert len(main.rows) == 24 and len({r.group for r in main.rows}) == 5
+    assert main.rows[0].group == "一、经济发展" and main.rows[-1].group == "五、安全保障"
     assert t11.columns[0] == "指标名称" and "“十三五”完成情况 2020年预计" in t11.columns
     assert main.path[:2] == ("第一章 开启全面建设社会主义现代化新乡新征程", "第五节 发展目标")
 
@@ -132,8 +133,8 @@ def test_another_plan_in_the_same_form_parses():
     assert [p.text for p in box.paragraphs] == ["交通工程 建设高速公路120公里。", "能源工程 建设风电项目。"]
     assert "继续推进各项改革。" in all_text(by_title(secs, "第一节 主要成就"))
     table = by_title(secs, "表 1-1")
-    assert [r.cells for r in table.rows] == [("一、经济",), ("1.生产总值（亿元）", "1200", "1600"),
-                                              ("2.城镇化率（%）", "60", "65")]
+    assert [r.cells for r in table.rows] == [("1.生产总值（亿元）", "1200", "1600"), ("2.城镇化率（%）", "60", "65")]
+    assert [r.group for r in table.rows] == ["一、经济", "一、经济"]
 
 
 def test_empty_document_is_refused():

@@ -65,17 +65,18 @@ def node_html(index: Index, section: Section, span: Span | None = None, nested: 
 
 
 def table_html(table: Section, span: Span | None, rows: list[TableRow] | None = None) -> str:
-    """A table as a table: column headers, rows (group rows span the width; short rows, cut by the
-    PDF's merged cells, are padded), then its notes. Given ``rows``, only those, without notes."""
+    """A table as a table: column headers, rows under their categories (a row spanning the width;
+    short rows, cut by the PDF's merged cells, are padded), then its notes. Given ``rows``, only
+    those, without categories or notes."""
     width = len(table.columns)
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in table.columns)
-    body = []
+    body, group = [], ""
     for row in table.rows if rows is None else rows:
+        if rows is None and row.group and row.group != group:  # a category heads the rows under it
+            group = row.group
+            body.append(f'<tr><th colspan="{width}" scope="rowgroup">{escape(group)}</th></tr>')
         attrs = ' class="pq-mark-row"' if overlaps(row.paragraph, span) else ""
-        if len(row.cells) == 1:
-            cells = f'<th colspan="{width}" scope="rowgroup">{escape(row.cells[0])}</th>'
-        else:
-            cells = "".join(f"<td>{escape(c)}</td>" for c in row.cells) + "<td></td>" * (width - len(row.cells))
+        cells = "".join(f"<td>{escape(c)}</td>" for c in row.cells) + "<td></td>" * (width - len(row.cells))
         body.append(f"<tr{attrs}>{cells}</tr>")
     # A table's own paragraphs are its header lines, repeated on each page, and its notes ("注：…").
     notes = "" if rows is not None else "".join(

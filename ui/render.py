@@ -73,7 +73,7 @@ def passage_body(p: Passage, highlight: str, index: Index) -> str:
     section = index.by_id[p.section_id]
     row = table_row(section, p) if p.kind == "row" else None
     if row is not None:
-        group = f'<p class="pq-group">{escape(row.group)}</p>' if row.group and len(row.cells) > 1 else ""
+        group = f'<p class="pq-group">{escape(row.group)}</p>' if row.group else ""
         return group + table_html(section, (p.start, p.end), rows=[row])
     lines, done = [], not highlight
     for line in p.text.split("\n"):
