@@ -61,3 +61,9 @@ def test_stale_index_is_rebuilt_by_open_index(tmp_path, st_model):
     index = open_index(folder, SMALL_PLAN, settings, on_build=reasons.append, model=model)
     assert "stale" in reasons[0] and index.manifest["chunk"]["size"] == 120
     assert len(list(tmp_path.glob(".index-*"))) == 1  # the old folder was removed after the swap
+
+
+def test_index_built_by_other_parsing_code_is_stale(small_index, monkeypatch):
+    monkeypatch.setattr("index.store.pipeline_version", lambda: "edited-code")
+    with pytest.raises(IndexProblem, match="stale: pipeline"):
+        load_index(small_index, SMALL_PLAN, IndexSettings())
