@@ -131,9 +131,16 @@ def open_index(index_dir: Path, source: str, settings: IndexSettings, rebuild: b
                on_build=None, model=None) -> Index:
     """Load the index, building it first when it is missing, stale, damaged or ``rebuild`` is asked.
 
-    Holds a lock while it checks and builds, so two processes never build at once: the second
-    waits, then finds the first one's index fresh. ``on_build(reason)`` is told why a build starts.
+    A fresh index is loaded without the lock, so an index in a read-only folder can be served.
+    Otherwise the lock is held while it checks again and builds, so two processes never build at
+    once: the second waits, then finds the first one's index fresh. ``on_build(reason)`` is told
+    why a build starts.
     """
+    if not rebuild:
+        try:
+            return load_index(index_dir, source, settings)
+        except IndexProblem:
+            pass  # checked again under the lock: another process may be building it right now
     with _lock(Path(index_dir)):
         if not rebuild:
             try:

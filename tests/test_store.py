@@ -67,3 +67,12 @@ def test_index_built_by_other_parsing_code_is_stale(small_index, monkeypatch):
     monkeypatch.setattr("index.store.pipeline_version", lambda: "edited-code")
     with pytest.raises(IndexProblem, match="stale: pipeline"):
         load_index(small_index, SMALL_PLAN, IndexSettings())
+
+
+def test_fresh_index_opens_without_the_build_lock(small_index, monkeypatch):
+    """So an index shipped in a read-only folder can be served; only a build needs the lock."""
+    def no_lock(_):
+        raise AssertionError("the build lock was taken")
+
+    monkeypatch.setattr("index.store._lock", no_lock)
+    assert open_index(small_index, SMALL_PLAN, IndexSettings()).passages
