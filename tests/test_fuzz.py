@@ -97,8 +97,11 @@ def check_passages(source: str) -> None:
         cited = source[p.start:p.end]
         assert not cited[0].isspace() and not cited[-1].isspace(), (p.id, cited)
         covered[p.start:p.end] = b"\x01" * (p.end - p.start)
-        if p.kind == "row":  # the last line holds the cells, joined by " | ", after any carried-over cells
-            assert ws_free(p.text.split("\n")[-1].replace(" | ", "")).endswith(ws_free(cited)), p.id
+        if p.kind == "row":  # last line: 〔category〕, then the cells joined by " | ", carried-over ones first
+            group, cells = re.fullmatch(r"(?:〔(.*?)〕)?(.*)", p.text.split("\n")[-1], re.S).groups()
+            own = ws_free(cited)  # the span starts at the category's line when the row is its first
+            own = own.removeprefix(ws_free(group or ""))
+            assert ws_free(cells.replace(" | ", "")).endswith(own), p.id
         elif sections_by_id(sections)[p.section_id].kind == "table":  # led by the table's title and header
             assert ws_free(p.text).endswith(ws_free(cited)), p.id
         else:
