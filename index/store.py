@@ -180,8 +180,8 @@ def load_index(index_dir: Path, source: str, settings: IndexSettings) -> Index:
         if _digest(index_dir / name) != digest:
             raise IndexProblem(f"index at {index_dir} is damaged: {name} does not match its checksum")
     try:
-        passages = [Passage(**{**json.loads(line), "path": tuple(json.loads(line)["path"])})
-                    for line in (index_dir / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+        rows = [json.loads(line) for line in (index_dir / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+        passages = [Passage(**{**row, "path": tuple(row["path"])}) for row in rows]
         vectors = faiss.read_index(str(index_dir / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(index_dir / "bm25"), load_vocab=True)
         glossary = json.loads((index_dir / "glossary.json").read_text(encoding="utf-8"))

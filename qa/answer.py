@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.lexical import query_tokens, sentences, tokenize
+from index.lexical import tokenize
 from qa.retrieve import Hit, Mode, Retriever
 
 MAX_QUESTION_CHARS = 1000
@@ -88,13 +88,11 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     q = check_question(question)
     scores = retriever.scores(q, Mode(mode))
     hits = retriever.rank(scores, k, chapter)
-    tokens = set(query_tokens(q, retriever.index.manifest["tokenizer"], retriever.index.glossary))
-    mode_ = retriever.index.manifest["tokenizer"]
     # a table row's answer is the row itself (its last line), never the title or header above it
     highlights = [h.passage.text.rsplit("\n", 1)[-1] if h.passage.kind == "row"
-                  else highlight(h.passage.text, tokens, mode_) for h in hits]
+                  else retriever.best_sentence(h.passage, scores.tokens)[0] for h in hits]
     margin = dense_margin(scores.dense)
-    cover = coverage(tokens, hits[0].passage.text, mode_) if hits else 0.0
+    cover = coverage(scores.tokens, hits[0].passage.text, retriever.index.manifest["tokenizer"]) if hits else 0.0
     answerable = bool(hits) and answerability.decide(margin, cover)
     return Answer(q, answerable, hits, highlights, margin, cover)
 
@@ -111,12 +109,3 @@ def coverage(tokens: set[str], text: str, mode: str = "bigram") -> float:
     if not tokens:
         return 0.0
     return len(tokens & set(tokenize(text, mode))) / len(tokens)
-
-
-def highlight(text: str, tokens: set[str], mode: str = "bigram") -> str:
-    """The sentence of ``text`` that shares most of the question's tokens (the first on a tie)."""
-    parts = sentences(text)
-    if not parts:
-        return ""
-    overlap = np.array([len(tokens & set(tokenize(s, mode))) for s in parts])
-    return parts[int(np.argmax(overlap))]

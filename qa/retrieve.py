@@ -62,6 +62,7 @@ class Scores:
     dense: np.ndarray
     bm25: np.ndarray
     fused: np.ndarray
+    tokens: frozenset[str]  # the question's lexical tokens (glossary terms included)
 
 
 class Retriever:
@@ -74,9 +75,10 @@ class Retriever:
         self.chapters = np.array([p.path[0] for p in index.passages])
         # The passage that opens each chapter (its heading and first lines): where "which chapter" lands.
         self.chapter_heads = np.array([_opens_chapter(p, index) for p in index.passages])
+        self.position = {p.id: i for i, p in enumerate(index.passages)}
         mode = index.manifest["tokenizer"]
-        self.sentence_tokens = [[set(tokenize(s, mode)) for s in sentences(p.text)] or [set()]
-                                for p in index.passages]
+        self.sentences = [sentences(p.text) or [""] for p in index.passages]
+        self.sentence_tokens = [[set(tokenize(s, mode)) for s in ss] for ss in self.sentences]
 
     def scores(self, question: str, mode: Mode = Mode.HYBRID) -> Scores:
         n = len(self.index.passages)
@@ -93,15 +95,22 @@ class Retriever:
             fused = self._sentence_bonus(fuse(dense, lexical, self.fusion), set(tokens))
         if ASKS_FOR_CHAPTER.search(question):
             fused = self._chapters_first(fused)
-        return Scores(dense, lexical, fused)
+        return Scores(dense, lexical, fused, frozenset(tokens))
+
+    def best_sentence(self, passage: Passage, tokens: set[str] | frozenset[str]) -> tuple[str, int]:
+        """The passage's sentence sharing most of ``tokens`` (the first on a tie), and how many it shares."""
+        i = self.position[passage.id]
+        overlaps = [len(tokens & t) for t in self.sentence_tokens[i]]
+        best = int(np.argmax(overlaps))
+        return self.sentences[i][best], overlaps[best]
 
     def _sentence_bonus(self, fused: np.ndarray, tokens: set[str]) -> np.ndarray:
         if not tokens or not self.fusion.sentence_weight:
             return fused
         out = fused.copy()
         for i in np.argsort(-fused)[:self.fusion.sentence_top]:
-            best = max(len(tokens & s) for s in self.sentence_tokens[i])
-            out[i] += self.fusion.sentence_weight * best / len(tokens)
+            shared = self.best_sentence(self.index.passages[i], tokens)[1]
+            out[i] += self.fusion.sentence_weight * shared / len(tokens)
         return out
 
     def _chapters_first(self, fused: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ def test_a_visitor_over_the_rate_limit_is_refused_with_a_rate_message(result):
 
 def test_visitors_beyond_the_queue_are_turned_away_not_failed(result):
     probe = result["probes"]["queue_full"]
-    assert probe["made"] == 12 and probe["counts"]["error"] == 0, probe["first_message"]
+    assert probe["made"] == 24 and probe["counts"]["error"] == 0, probe["first_message"]
     assert probe["counts"]["queue_full"] >= 1 and probe["counts"]["ok"] >= 6  # 4 waiting, 2 being answered
     assert "Queue is full" in probe["first_message"]["queue_full"]
 
