@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run index test browser bench loadtest clean-cache
+.PHONY: setup run index test fuzz browser bench loadtest clean-cache
 
 setup: $(STAMP)
 
@@ -36,6 +36,10 @@ browser:
 
 test: setup browser
 	$(BIN)/python -m pytest -q
+
+# thousands of fresh random documents through parse and chunk (the suite draws a fixed 150)
+fuzz: setup
+	HYPOTHESIS_PROFILE=sweep $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 bench: index
 	$(BIN)/python -m bench.run

@@ -279,26 +279,31 @@ def _fill_table(table: Section, lines: list[Line], source: str) -> None:
     table.columns = _column_names([_cells(source, h) for h in header])
     table.paragraphs = [clean(source, h.start, h.end) for h in header]
     group, previous = "", []
-    group_start: int | None = None  # a category row's span joins the first row under it
+    pending: Line | None = None  # a category line, folded into the span of the row right below it
+
+    def keep_pending_as_text() -> None:
+        if pending is not None:  # a category with no row right below it stays text of the table
+            table.paragraphs.append(clean(source, pending.start, pending.end))
+
     for ln in lines[len(header):]:
         cells = _cells(source, ln)
-        if re.sub(r"\s+", "", source[ln.start:ln.end]) in header_keys:
-            table.paragraphs.append(clean(source, ln.start, ln.end))  # repeated on a new page
-            continue
-        if cells and cells[0].startswith("注"):
+        repeated = re.sub(r"\s+", "", source[ln.start:ln.end]) in header_keys  # header on a new page
+        if repeated or (cells and cells[0].startswith("注")):
+            keep_pending_as_text()
             table.paragraphs.append(clean(source, ln.start, ln.end))
+            pending = None
             continue
         if len(cells) == 1:  # a category ("一、经济发展"): the rows below carry it
-            group, group_start = cells[0], ln.start
+            keep_pending_as_text()
+            group, pending = cells[0], ln
             continue
         # a row that starts with empty cells continues the row above (a merged first cell)
         lead = next((k for k, c in enumerate(cells) if c), 0)
         full = tuple(previous[:lead]) + tuple(cells[lead:]) if lead else tuple(cells)
-        start = ln.start if group_start is None else group_start
+        start = ln.start if pending is None else pending.start
         table.rows.append(TableRow(cells=full, paragraph=clean(source, start, ln.end), group=group))
-        previous, group_start = list(full), None
-    if group_start is not None:  # a category with no row under it stays text of the table
-        table.paragraphs.append(clean(source, group_start, lines[-1].end))
+        previous, pending = list(full), None
+    keep_pending_as_text()
 
 
 def _column_names(header_rows: list[list[str]]) -> tuple[str, ...]:

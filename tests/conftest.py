@@ -8,6 +8,13 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
+
+# A CI run must go red for a change in the code, never for a new random draw: the default profile
+# draws the same examples every run. `make fuzz` sweeps many fresh random examples instead.
+settings.register_profile("ci", max_examples=150, derandomize=True, database=None, deadline=None)
+settings.register_profile("sweep", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
