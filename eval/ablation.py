@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from eval.gold import load_gold
-from eval.metrics import report
+from eval.metrics import ItemResult, report
 from eval.run import run
 from index.chunk import ChunkParams, chunk
 from index.glossary import build_glossary
@@ -24,6 +24,7 @@ from index.parse import parse
 from index.paths import DEFAULT_SOURCE, PROJECT_ROOT
 from index.source import read_source
 from index.store import Index, IndexSettings, lexical_text
+from qa.answer import Answerability
 from qa.engine import Engine
 from qa.retrieve import Fusion, JoinMode, Mode, Retriever
 
@@ -54,6 +55,12 @@ VARIANTS = (
     Variant("chunks 200", settings=IndexSettings(chunk=ChunkParams(size=200))),
     Variant("chunks 400", settings=IndexSettings(chunk=ChunkParams(size=400))),
     Variant("chunks 300, overlap 60", settings=IndexSettings(chunk=ChunkParams(size=300, overlap=60))),
+)
+# The no-answer decision, re-decided from the final variant's recorded signals.
+ANSWERABILITY = (
+    ("final: margin < 0.025 and coverage < 0.25, or < 0.6 when the question names a noun the plan lacks",
+     Answerability()),
+    ("− nouns the plan lacks (coverage < 0.25 alone)", Answerability(min_coverage_unknown=0.25)),
 )
 COLUMNS = (("all", "recall@1"), ("all", "recall@5"), ("all", "mrr@10"), ("zh", "recall@1"), ("zh", "mrr@10"),
            ("en", "recall@5"), ("en", "mrr@10"))
@@ -102,6 +109,18 @@ def table(rows: dict[str, dict[str, dict]]) -> str:
     return "\n".join(out)
 
 
+def noanswer_table(results: dict[str, list[ItemResult]]) -> str:
+    out = ["| decision | " + " | ".join(f"{s} no-answer precision | {s} no-answer recall" for s in results) + " |",
+           "|" + "---|" * (1 + 2 * len(results))]
+    for name, rule in ANSWERABILITY:
+        cells = []
+        for rs in results.values():
+            m = report([replace(r, predicted_answerable=rule.decide(r.signals)) for r in rs])
+            cells += [f"{m['noanswer_precision']:.3f}", f"{m['noanswer_recall']:.3f}"]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     from index.model import load_model, load_query_encoder
 
@@ -111,12 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     source = read_source(DEFAULT_SOURCE)
     encode, vectors, glossary = load_query_encoder(), _Vectors(load_model()), build_glossary(source)
     gold = {name: load_gold(PROJECT_ROOT / "eval" / "gold" / f"{name}.jsonl", source) for name in ("dev", "extra")}
-    rows = {}
+    rows, final = {}, {}
     for v in VARIANTS:
         engine = engine_for(v, source, encode, vectors, glossary)
-        rows[v.name] = {name: report(run(engine, items, mode=v.mode)) for name, items in gold.items()}
+        results = {name: run(engine, items, mode=v.mode) for name, items in gold.items()}
+        final = final or results
+        rows[v.name] = {name: report(rs) for name, rs in results.items()}
         print(f"done: {v.name}", file=sys.stderr)
-    text = table(rows)
+    text = table(rows) + "\n\n" + noanswer_table(final)
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")

@@ -18,7 +18,7 @@ from index.paths import PROJECT_ROOT
 BASELINE = PROJECT_ROOT / "eval" / "baseline.json"
 GOLD_SETS = {"dev": "eval/gold/dev.jsonl", "extra": "eval/gold/extra.jsonl"}
 MARGIN = 0.02
-KEYS = ("recall@1", "recall@5", "mrr@10", "section_recall@5")
+KEYS = ("recall@1", "recall@5", "mrr@10", "section_recall@5", "noanswer_precision", "noanswer_recall")
 
 
 def measure(engine, gold: str) -> dict[str, float]:
@@ -26,6 +26,7 @@ def measure(engine, gold: str) -> dict[str, float]:
     metrics = report(run(engine, load_gold(PROJECT_ROOT / gold, engine.source), mode="hybrid"))
     out = {k: metrics[k] for k in KEYS}
     for lang, m in metrics["by_lang"].items():
+        out[f"{lang}:recall@1"] = m["recall@1"]
         out[f"{lang}:recall@5"] = m["recall@5"]
         out[f"{lang}:mrr@10"] = m["mrr@10"]
     return out

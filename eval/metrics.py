@@ -12,6 +12,7 @@ import numpy as np
 
 from eval.gold import GoldItem, strip_ws
 from index.schema import Passage
+from qa.answer import Signals
 
 RECALL_AT = (1, 5, 10)
 
@@ -26,7 +27,7 @@ class ItemResult:
     predicted_answerable: bool
     latency_ms: float
     cited: tuple[str, ...]  # section paths of the top passages, best first
-    signals: tuple[float, float] = (0.0, 0.0)  # answerability: dense margin, lexical coverage
+    signals: Signals = Signals()  # what the answerability decision looked at
 
 
 def is_hit(source: str, start: int, end: int, evidence: tuple[str, ...]) -> bool:
@@ -46,7 +47,7 @@ def first_rank(flags: list[bool]) -> int | None:
 
 
 def score_item(source: str, item: GoldItem, passages: list[Passage], predicted_answerable: bool,
-               latency_ms: float, signals: tuple[float, float] = (0.0, 0.0)) -> ItemResult:
+               latency_ms: float, signals: Signals = Signals()) -> ItemResult:
     hits = [is_hit(source, p.start, p.end, item.evidence) for p in passages]
     sections = [is_section_hit(p, item.section) for p in passages]
     return ItemResult(item, first_rank(hits), first_rank(sections), predicted_answerable, latency_ms,

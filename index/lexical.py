@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from index.glossary import translate
+from index.hanzi import simplify_table
 
 TOKENIZERS = ("bigram", "jieba", "both")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -30,8 +31,8 @@ QUESTION_WORDS = re.compile(
 
 
 def normalize(text: str) -> str:
-    """NFKC, lower case, Chinese-numeral years as digits."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """NFKC, lower case, traditional characters as simplified, Chinese-numeral years as digits."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(simplify_table())
     return _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), text)
 
 
@@ -60,6 +61,17 @@ def query_tokens(question: str, mode: str = "bigram", glossary: dict[str, list[s
     if glossary:
         tokens += [t for term in translate(question, glossary) for t in tokenize(term, mode)]
     return tokens
+
+
+def nouns(question: str) -> list[str]:
+    """The question's nouns of two or more characters (jieba's part-of-speech tags), question words
+    removed first: what it is about ("洛阳市", "起步价")."""
+    import jieba.posseg
+
+    _jieba()  # silenced before first use
+    text = QUESTION_WORDS.sub(" ", normalize(question))
+    return [w for w, tag in jieba.posseg.lcut(text) if tag.startswith("n") and len(w) >= 2
+            and _CJK_RUN.fullmatch(w)]
 
 
 def sentences(text: str) -> list[str]:

@@ -38,7 +38,7 @@ def pipeline_version() -> str:
     index built before the edit stale, so no index outlives the code that built it."""
     code = Path(__file__).parent
     return sha256(b"".join((code / name).read_bytes() for name in
-                           ("parse.py", "chunk.py", "lexical.py", "glossary.py", "schema.py")))[:16]
+                           ("parse.py", "chunk.py", "lexical.py", "glossary.py", "hanzi.py", "schema.py")))[:16]
 FILES = ("passages.jsonl", "vectors.faiss", "bm25", "glossary.json")
 
 

@@ -14,7 +14,7 @@ from enum import Enum
 
 import numpy as np
 
-from index.lexical import bm25_scores, query_tokens, sentences, tokenize
+from index.lexical import bm25_scores, normalize, nouns, query_tokens, sentences, tokenize
 from index.schema import Passage
 from index.store import Index
 
@@ -79,6 +79,7 @@ class Retriever:
         mode = index.manifest["tokenizer"]
         self.sentences = [sentences(p.text) or [""] for p in index.passages]
         self.sentence_tokens = [[set(tokenize(s, mode)) for s in ss] for ss in self.sentences]
+        self.plan_text = re.sub(r"\s+", "", normalize("\n".join(p.text for p in index.passages)))
 
     def scores(self, question: str, mode: Mode = Mode.HYBRID) -> Scores:
         n = len(self.index.passages)
@@ -103,6 +104,10 @@ class Retriever:
         overlaps = [len(tokens & t) for t in self.sentence_tokens[i]]
         best = int(np.argmax(overlaps))
         return self.sentences[i][best], overlaps[best]
+
+    def unknown_nouns(self, question: str) -> tuple[str, ...]:
+        """The question's nouns that no passage of the plan contains ("洛阳市" in a question on Luoyang)."""
+        return tuple(w for w in nouns(question) if w not in self.plan_text)
 
     def _sentence_bonus(self, fused: np.ndarray, tokens: set[str]) -> np.ndarray:
         if not tokens or not self.fusion.sentence_weight:

@@ -181,8 +181,10 @@ def build_app(engine: Engine, limits: Limits | None = None, feedback_db: Path | 
     """The app around a loaded engine, queued; limits default to the environment's (see :class:`Limits`)."""
     limits = limits or Limits.from_env()
     handlers = Handlers(Asker(engine, limits), FeedbackStore(feedback_db or default_db_path()))
-    # The first question pays one-off warm-ups (torch, tokenizers): pay them here, not the first visitor.
+    # The first question pays one-off warm-ups (torch, tokenizers, jieba's tagger): pay them here,
+    # not the first visitor.
     answer(engine.retriever, "新乡市森林覆盖率目标", k=1)
+    engine.retriever.unknown_nouns("新乡市森林覆盖率目标")
     with gr.Blocks(title=t("title", DEFAULT_LANG)) as demo:
         page = _layout(handlers)
         _wire(page, handlers, limits)
