@@ -107,7 +107,7 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
                   else retriever.best_sentence(h.passage, scores.tokens)[0] for h in hits]
     margin = dense_margin(scores.dense)
     cover = coverage(scores.tokens, hits[0].passage.text, retriever.index.manifest["tokenizer"]) if hits else 0.0
-    # jieba's tagger costs ~1 ms a question (and ~1 s to load): only asked when it can change the outcome
+    # jieba's tagger costs ~1 ms a question (and ~1 s to load): only asked when the margin leaves it open
     unknown = () if margin >= answerability.min_margin else retriever.unknown_nouns(q)
     signals = Signals(margin, cover, unknown)
     return Answer(q, bool(hits) and answerability.decide(signals), hits, highlights, signals)
