@@ -52,8 +52,9 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "reader_hint": ("在目录中选择一章、一节、专栏或表格，即可阅读全文。",
                     "Choose a chapter, section, box or table in the contents to read it."),
     "not_in_plan": ("规划中似乎没有涉及这个问题。下面是最接近的段落，仅供参考。",
-                    "The plan does not seem to address this question. The nearest passages are "
-                    "shown below for reference only."),
+                    # the check is weak for English (see qa.answer.Answerability): say so
+                    "The plan may not address this question. English questions are matched through "
+                    "a Chinese dictionary, so this check often errs: read the nearest passages below."),
     # Refusals: short, one line, no internals.
     "empty": ("请输入问题。", "Please type a question."),
     "too_long": ("问题太长（{n} 字），请不超过 {limit} 字。",
