@@ -19,8 +19,9 @@ from index.glossary import translate
 from index.hanzi import simplify_table
 
 TOKENIZERS = ("bigram", "jieba", "both")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:\.[0-9]+)?%?")
+HAN = "[\u3400-\u9fff\uf900-\ufaff]"  # a Chinese character (CJK unified ideographs, extension A, compatibility)
+_CJK_RUN = re.compile(HAN + "+")
+_TOKEN = re.compile(HAN + r"+|[a-z0-9]+(?:\.[0-9]+)?%?")
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 _CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")

@@ -31,6 +31,7 @@ from index.parse import parse
 from index.schema import Passage, Section
 
 FORMAT_VERSION = 2  # bump when the files of the folder change
+FILES = ("passages.jsonl", "vectors.faiss", "bm25", "glossary.json")
 
 
 def pipeline_version() -> str:
@@ -39,7 +40,6 @@ def pipeline_version() -> str:
     code = Path(__file__).parent
     return sha256(b"".join((code / name).read_bytes() for name in
                            ("parse.py", "chunk.py", "lexical.py", "glossary.py", "hanzi.py", "schema.py")))[:16]
-FILES = ("passages.jsonl", "vectors.faiss", "bm25", "glossary.json")
 
 
 class IndexProblem(RuntimeError):
@@ -112,6 +112,9 @@ def build_index(source: str, index_dir: Path, settings: IndexSettings, model=Non
     t = time.perf_counter()
     glossary = build_glossary(source)
     timings["glossary"] = time.perf_counter() - t
+    t = time.perf_counter()
+    flat = _flat_index(vectors)
+    timings["faiss"] = time.perf_counter() - t
 
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -121,9 +124,9 @@ def build_index(source: str, index_dir: Path, settings: IndexSettings, model=Non
         "dims": int(vectors.shape[1]),
         "counts": {"sections": len(sections), "passages": len(passages)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "build_seconds": {k: round(v, 3) for k, v in timings.items()},
+        "build_seconds": {k: round(v, 4) for k, v in timings.items()},
     }
-    _write(index_dir, manifest, passages, vectors, bm25, glossary)
+    _write(index_dir, manifest, passages, flat, bm25, glossary)
     return manifest
 
 
@@ -216,7 +219,16 @@ def read_manifest(index_dir: Path) -> dict:
     return manifest
 
 
-def _write(index_dir: Path, manifest: dict, passages: list[Passage], vectors: np.ndarray, bm25,
+def _flat_index(vectors: np.ndarray):
+    """The vectors in a FAISS flat inner-product index (they are unit rows: inner product = cosine)."""
+    import faiss
+
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return flat
+
+
+def _write(index_dir: Path, manifest: dict, passages: list[Passage], flat, bm25,
            glossary: dict[str, list[str]]) -> None:
     import faiss
 
@@ -227,13 +239,11 @@ def _write(index_dir: Path, manifest: dict, passages: list[Passage], vectors: np
         target = parent / f".{index_dir.name}-{uuid.uuid4().hex[:12]}"
         target.mkdir()
     except OSError as exc:
-        raise IndexProblem(f"cannot write the index under {parent}: {exc.strerror or exc}") from exc
+        raise _unwritable(parent, exc) from exc
     try:
         with open(target / "passages.jsonl", "w", encoding="utf-8") as f:
             for p in passages:
                 f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-        flat = faiss.IndexFlatIP(vectors.shape[1])
-        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
         # written by Python, not faiss.write_index: a full disk must be an OSError (faiss raises RuntimeError)
         (target / "vectors.faiss").write_bytes(faiss.serialize_index(flat).tobytes())
         bm25.save(str(target / "bm25"), show_progress=False)
@@ -244,7 +254,7 @@ def _write(index_dir: Path, manifest: dict, passages: list[Passage], vectors: np
         _swap(index_dir, target)
     except OSError as exc:
         shutil.rmtree(target, ignore_errors=True)
-        raise IndexProblem(f"cannot write the index under {parent}: {exc.strerror or exc}") from exc
+        raise _unwritable(parent, exc) from exc
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
@@ -280,13 +290,17 @@ def _lock(index_dir: Path):
         index_dir.parent.mkdir(parents=True, exist_ok=True)
         f = open(index_dir.parent / f".{index_dir.name}.lock", "w")
     except OSError as exc:
-        raise IndexProblem(f"cannot write the index under {index_dir.parent}: {exc.strerror or exc}") from exc
+        raise _unwritable(index_dir.parent, exc) from exc
     with f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _unwritable(folder: Path, exc: OSError) -> IndexProblem:
+    return IndexProblem(f"cannot write the index under {folder}: {exc.strerror or exc}")
 
 
 def _digest(path: Path) -> str:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.lexical import tokenize
 from qa.retrieve import Hit, Mode, Retriever
 
 MAX_QUESTION_CHARS = 1000
+MAX_K = 50  # passages one answer may list
 
 
 class QuestionError(ValueError):
@@ -94,11 +94,17 @@ def check_question(question: object, max_chars: int = MAX_QUESTION_CHARS) -> str
     return q
 
 
+def check_k(k: object) -> int:
+    """``k``, the number of passages asked for, or :class:`QuestionError` if it is out of range."""
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise QuestionError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+    return k
+
+
 def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str = Mode.HYBRID,
            chapter: str | None = None, answerability: Answerability = Answerability()) -> Answer:
     """Retrieve, highlight and decide whether the plan answers ``question``."""
-    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
-        raise QuestionError(f"k must be a whole number from 1 to 50, not {k!r}")
+    check_k(k)
     q = check_question(question)
     scores = retriever.scores(q, Mode(mode))
     hits = retriever.rank(scores, k, chapter)
@@ -106,7 +112,7 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     highlights = [h.passage.text.rsplit("\n", 1)[-1] if h.passage.kind == "row"
                   else retriever.best_sentence(h.passage, scores.tokens)[0] for h in hits]
     margin = dense_margin(scores.dense)
-    cover = coverage(scores.tokens, hits[0].passage.text, retriever.index.manifest["tokenizer"]) if hits else 0.0
+    cover = retriever.coverage(hits[0].passage, scores.tokens) if hits else 0.0
     # jieba's tagger costs ~1 ms a question (and ~1 s to load): only asked when the margin leaves it open
     unknown = () if margin >= answerability.min_margin else retriever.unknown_nouns(q)
     signals = Signals(margin, cover, unknown)
@@ -119,9 +125,3 @@ def dense_margin(dense: np.ndarray, behind: int = 10) -> float:
         return 0.0
     return float(dense.max() - np.sort(dense)[-behind - 1])
 
-
-def coverage(tokens: set[str], text: str, mode: str = "bigram") -> float:
-    """Share of the question's lexical tokens found in ``text`` (0 when the question has none)."""
-    if not tokens:
-        return 0.0
-    return len(tokens & set(tokenize(text, mode))) / len(tokens)

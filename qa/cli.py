@@ -99,6 +99,15 @@ def _engine(args, rebuild: bool = False):
     return open_engine(args.source, args.index_dir, args.model, rebuild=rebuild)
 
 
+def _check_k(k: int) -> None:
+    from qa.answer import QuestionError, check_k
+
+    try:
+        check_k(k)
+    except QuestionError as exc:
+        raise CliError(f"--{exc}") from None
+
+
 def cmd_index(args) -> int:
     engine = _engine(args, rebuild=args.rebuild)
     m = engine.retriever.index.manifest
@@ -111,8 +120,7 @@ def cmd_ask(args) -> int:
     from qa.answer import answer, check_question
 
     check_question(args.question)  # before loading anything: a bad question fails fast
-    if not 1 <= args.k <= 50:
-        raise CliError(f"--k must be a whole number from 1 to 50, not {args.k}")
+    _check_k(args.k)
     ans = answer(_engine(args).retriever, args.question, k=args.k, mode=args.retriever)
     if args.json:
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
@@ -135,8 +143,7 @@ def cmd_eval(args) -> int:
     from index.paths import DEFAULT_SOURCE
     from index.source import read_source
 
-    if not 1 <= args.k <= 50:
-        raise CliError(f"--k must be a whole number from 1 to 50, not {args.k}")
+    _check_k(args.k)
     # the gold file is checked before the model loads: a bad line fails in a second, not after ten
     items = load_gold(args.gold, read_source(args.source or DEFAULT_SOURCE))
     engine = _engine(args)

@@ -79,6 +79,7 @@ class Retriever:
         mode = index.manifest["tokenizer"]
         self.sentences = [sentences(p.text) or [""] for p in index.passages]
         self.sentence_tokens = [[set(tokenize(s, mode)) for s in ss] for ss in self.sentences]
+        self.passage_tokens = [set().union(*ts) for ts in self.sentence_tokens]
         self.plan_text = re.sub(r"\s+", "", normalize("\n".join(p.text for p in index.passages)))
 
     def scores(self, question: str, mode: Mode = Mode.HYBRID) -> Scores:
@@ -104,6 +105,10 @@ class Retriever:
         overlaps = [len(tokens & t) for t in self.sentence_tokens[i]]
         best = int(np.argmax(overlaps))
         return self.sentences[i][best], overlaps[best]
+
+    def coverage(self, passage: Passage, tokens: set[str] | frozenset[str]) -> float:
+        """Share of ``tokens`` (a question's) that the passage holds; 0 when there are none."""
+        return len(tokens & self.passage_tokens[self.position[passage.id]]) / len(tokens) if tokens else 0.0
 
     def unknown_nouns(self, question: str) -> tuple[str, ...]:
         """The question's nouns that no passage of the plan contains ("洛阳市" in a question on Luoyang)."""
