@@ -258,13 +258,14 @@ def load_test(clients: int = 20, per_client: int = 10, timeout: float = 300.0, s
 
     server_env = server_env or {}
     limits = Limits.from_env({**os.environ, **server_env})
-    question = dev_questions()[0]
+    questions = dev_questions()
+    question = questions[0]
     # Four times what the server can hold: answers take ~15 ms, so a smaller burst can drain as it
     # arrives and never fill the queue (seen once with 2×, on a small queue).
     burst = 4 * (limits.queue_size + limits.concurrency)
     with serve(server_env) as server:
         first = ask(server.url, visitor_address(clients), question, 120.0)  # one-off start-up costs
-        crowd = phase(server.url, draw(dev_questions(), clients, per_client, seed), 0, timeout)
+        crowd = phase(server.url, draw(questions, clients, per_client, seed), 0, timeout)
         rss = peak_rss_mb(server.pid)
         rate = phase(server.url, [[question] * (limits.rate_per_minute + 1)], clients + 1, 60.0)
         queue = phase(server.url, [[question]] * burst, clients + 2, 60.0)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.baseline import GOLD_SETS
 from eval.gold import load_gold
 from eval.metrics import ItemResult, report
 from eval.run import run
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     source = read_source(DEFAULT_SOURCE)
     encode, vectors, glossary = load_query_encoder(), _Vectors(load_model()), build_glossary(source)
-    gold = {name: load_gold(PROJECT_ROOT / "eval" / "gold" / f"{name}.jsonl", source) for name in ("dev", "extra")}
+    gold = {name: load_gold(PROJECT_ROOT / path, source) for name, path in GOLD_SETS.items()}
     rows, final = {}, {}
     for v in VARIANTS:
         engine = engine_for(v, source, encode, vectors, glossary)

@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 from eval.gold import GoldError, GoldItem, load_gold, strip_ws
+from index.parse import UNTITLED_TABLE
 from index.paths import DEFAULT_SOURCE
 
-UNTITLED_TABLE = "主要指标表"
 PATH_SEPARATOR = " > "
 
 
