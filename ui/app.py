@@ -28,6 +28,7 @@ from index.paths import PROJECT_ROOT, cache_dir  # noqa: E402
 from index.store import Index  # noqa: E402
 from qa.answer import Answer, answer  # noqa: E402
 from qa.engine import Engine  # noqa: E402
+from qa.retrieve import Mode  # noqa: E402
 from ui.ask import Asker, Limits, Refusal  # noqa: E402
 from ui.document import reader_html, toc_html  # noqa: E402
 from ui.feedback import FeedbackStore, Vote, default_db_path  # noqa: E402
@@ -44,7 +45,6 @@ EXAMPLES = (  # one of each kind of the dev set: a number, a 专栏 project list
     "2025年常住人口城镇化率目标是多少？",
     "How many flower and tree towns are planned along the Yellow River?",
 )
-RETRIEVERS = ("hybrid", "dense", "bm25")
 _HTML_LANG_JS = "(lang) => { document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN'; }"
 
 
@@ -87,10 +87,11 @@ class Handlers:
         self.asker = asker
         self.store = store
         self.index: Index = asker.retriever.index
+        # Every language-dependent property of the page, by component name, in each language:
+        # used to build the page (in Chinese) and to switch it.
+        self.texts = {lang: self._texts(lang) for lang in LANGS}
 
-    def texts(self, lang: str) -> dict[str, dict]:
-        """Every language-dependent property of the page, by component name: used to build the
-        page (in Chinese) and to switch it."""
+    def _texts(self, lang: str) -> dict[str, dict]:
         chapters = [(t("whole_plan", lang), "")] + [(c, c) for c in self.asker.chapters]
         return {
             "header": {"value": _header_html(lang)},
@@ -173,7 +174,7 @@ class Handlers:
     def switch_language(self, lang: str, shown: Shown | None, node_id: str | None) -> list:
         """Every translatable part (in ``texts`` order), then the results and the reader, in ``lang``."""
         lang = lang if lang in LANGS else DEFAULT_LANG
-        updates = [gr.update(**props) for props in self.texts(lang).values()]
+        updates = [gr.update(**props) for props in self.texts[lang].values()]
         return updates + [self.results(shown, lang), reader_html(self.index, node_id, lang)]
 
 
@@ -194,7 +195,7 @@ def build_app(engine: Engine, limits: Limits | None = None, feedback_db: Path | 
 
 def _layout(handlers: Handlers) -> dict:
     """The page's components, by name (the translatable ones under their names in ``Handlers.texts``)."""
-    text = handlers.texts(DEFAULT_LANG)
+    text = handlers.texts[DEFAULT_LANG]
     c: dict = {"shown": gr.State(None), "node": gr.State(None)}
     with gr.Row(equal_height=False):
         with gr.Column(scale=4):
@@ -219,7 +220,7 @@ def _layout(handlers: Handlers) -> dict:
                 c["not_helpful"] = gr.Button(**text["not_helpful"], size="sm", elem_id="pq-not-helpful")
                 c["feedback_status"] = _html(elem_id="pq-feedback-status")
             with gr.Accordion(**text["advanced"], open=False) as c["advanced"]:
-                c["retriever"] = gr.Radio(list(RETRIEVERS), value="hybrid", **text["retriever"])
+                c["retriever"] = gr.Radio([m.value for m in Mode], value=Mode.HYBRID.value, **text["retriever"])
                 c["k"] = gr.Slider(1, 20, value=5, step=1, precision=0, **text["k"])
                 c["raw"] = gr.JSON(**text["raw"])
         with gr.Tab(**text["tab_browse"], id="browse") as c["tab_browse"]:
@@ -247,7 +248,7 @@ def _wire(c: dict, handlers: Handlers, limits: Limits) -> None:
         c[verdict].click(partial(handlers.vote, verdict), [c["shown"], c["lang"]],
                          [c["feedback_status"], c["helpful"], c["not_helpful"]], api_visibility="private")
     c["toc"].click(handlers.open_node, [c["lang"]], [c["reader"], c["node"]], api_visibility="private")
-    translatable = [c[name] for name in handlers.texts(DEFAULT_LANG)]  # in the order switch_language returns
+    translatable = [c[name] for name in handlers.texts[DEFAULT_LANG]]  # in the order switch_language returns
     c["lang"].change(None, c["lang"], None, js=_HTML_LANG_JS)
     c["lang"].change(handlers.switch_language, [c["lang"], c["shown"], c["node"]],
                      [*translatable, c["results"], c["reader"]], api_visibility="private")

@@ -14,13 +14,13 @@ import math
 import os
 from dataclasses import dataclass
 
-from qa.answer import Answer, QuestionError, answer, check_question
+from qa.answer import MAX_K, Answer, QuestionError, answer, check_k, check_question
 from qa.engine import Engine
 from qa.retrieve import Mode
 from ui.i18n import t
 from ui.ratelimit import RateLimiter
 
-MAX_K = 50  # what qa.answer accepts
+RETRIEVERS = frozenset(m.value for m in Mode)
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,11 @@ class Asker:
             client: str = "local") -> Answer:
         """Answer ``question`` for ``client`` or raise :class:`Refusal`."""
         q = self.question(question)
-        k = _whole_number(k)
-        if k is None or not 1 <= k <= MAX_K:
-            raise Refusal("bad_k", limit=MAX_K)
-        if not isinstance(retriever, str) or retriever not in {m.value for m in Mode}:
+        try:
+            k = check_k(_whole_number(k))
+        except QuestionError:
+            raise Refusal("bad_k", limit=MAX_K) from None
+        if not isinstance(retriever, str) or retriever not in RETRIEVERS:
             raise Refusal("bad_retriever")
         heading = self.chapter(chapter)
         wait = self.limiter.hit(client)

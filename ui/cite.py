@@ -60,20 +60,14 @@ def table_row(table: Section, passage: Passage) -> TableRow | None:
     return next((r for r in table.rows if (r.paragraph.start, r.paragraph.end) == (passage.start, passage.end)), None)
 
 
-def row_quote(table: Section, passage: Passage) -> str | None:
-    """A table row as ``column value`` pairs (cells alone where merged cells break the alignment).
-
-    ``None`` when ``passage`` is not one of ``table``'s rows.
-    """
-    row = table_row(table, passage)
-    if row is None:
-        return None
+def row_quote(table: Section, row: TableRow) -> str:
+    """A table row as ``column value`` pairs (cells alone where merged cells break the alignment)."""
     if len(row.cells) == len(table.columns):
         return "；".join(f"{c} {v}" if c else v for c, v in zip(table.columns, row.cells))
     return "；".join(row.cells)
 
 
-def passage_citation(passage: Passage, highlight: str, section: Section) -> str:
-    """The citation of a retrieved passage, quoting its best sentence (a table row: the row itself)."""
-    quote = row_quote(section, passage) if passage.kind == "row" else None
+def passage_citation(passage: Passage, highlight: str, section: Section, row: TableRow | None) -> str:
+    """The citation of a retrieved passage, quoting its best sentence (a table ``row``: the row itself)."""
+    quote = row_quote(section, row) if row is not None else None
     return citation(passage.path, quote or highlight or passage.text)

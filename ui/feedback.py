@@ -132,11 +132,11 @@ def candidate(vote: dict) -> dict:
 def export_candidates(db: Path, out: Path) -> tuple[int, int]:
     """Write the not-helpful votes, then the helpful ones, to ``out`` as JSONL; return both counts."""
     votes = read_votes(db)
-    ordered = [v for v in votes if v["verdict"] == "not_helpful"] + [v for v in votes if v["verdict"] == "helpful"]
+    bad = [v for v in votes if v["verdict"] == "not_helpful"]
+    good = [v for v in votes if v["verdict"] == "helpful"]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as f:
-        for vote in ordered:
+        for vote in bad + good:
             f.write(json.dumps(candidate(vote), ensure_ascii=False) + "\n")
-    n_bad = sum(v["verdict"] == "not_helpful" for v in votes)
-    return n_bad, len(votes) - n_bad
+    return len(bad), len(good)

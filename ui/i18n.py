@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 
+from index.lexical import HAN
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN = re.compile(HAN)
 
 STRINGS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "title": ("新乡市“十四五”规划问答", "Xinxiang 14th Five-Year Plan — Q&A"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from index.schema import Passage
+from index.schema import Passage, Section, TableRow
 from index.store import Index
 from qa.answer import Answer
 from qa.retrieve import Hit
@@ -48,8 +48,9 @@ def card_html(hit: Hit, highlight: str, index: Index, lang: str) -> str:
     p = hit.passage
     title_id = f"pq-c{hit.rank}"
     section = index.by_id[p.section_id]
+    row = table_row(section, p) if p.kind == "row" else None
     path = '<span class="pq-sep" aria-hidden="true"> › </span>'.join(escape(h) for h in display_path(p.path))
-    cite = passage_citation(p, highlight, section)
+    cite = passage_citation(p, highlight, section, row)
     where = location(p.path)
     meta = f'{escape(where)} · ' if where else ""
     return (
@@ -61,17 +62,15 @@ def card_html(hit: Hit, highlight: str, index: Index, lang: str) -> str:
         f'<button type="button" class="pq-copy" aria-describedby="{title_id}" data-cite="{escape(cite)}" '
         f'title="{escape(cite)}" data-done="{escape(t("copied", lang))}" data-fail="{escape(t("copy_failed", lang))}">'
         f'{escape(t("copy", lang))}</button></div>'
-        f'<div class="pq-text" lang="zh-CN">{passage_body(p, highlight, index)}</div>'
+        f'<div class="pq-text" lang="zh-CN">{passage_body(p, highlight, section, row)}</div>'
         f'<details class="pq-context"><summary aria-describedby="{title_id}">{escape(t("context", lang))}</summary>'
         f'<div class="pq-context-body" tabindex="0" lang="zh-CN">{context_html(index, p.section_id, (p.start, p.end))}'
         f'</div></details></li>')
 
 
-def passage_body(p: Passage, highlight: str, index: Index) -> str:
-    """The passage as read on its card: a table row under its column headers, or its lines of text
-    with the first occurrence of the highlighted sentence in ``<mark>``."""
-    section = index.by_id[p.section_id]
-    row = table_row(section, p) if p.kind == "row" else None
+def passage_body(p: Passage, highlight: str, section: Section, row: TableRow | None) -> str:
+    """The passage as read on its card: a table ``row`` under its column headers, or its lines of
+    text with the first occurrence of the highlighted sentence in ``<mark>``."""
     if row is not None:
         group = f'<p class="pq-group">{escape(row.group)}</p>' if row.group else ""
         return group + table_html(section, (p.start, p.end), rows=[row])
