@@ -19,8 +19,6 @@ from eval.gold import strip_ws
 from index.paths import DEFAULT_SOURCE
 from qa.answer import Answer, answer
 from qa.engine import Engine
-from qa.retrieve import Hit
-from ui.app import build_app, launch
 from ui.ask import Limits
 from ui.i18n import t
 from ui.render import answer_html
@@ -31,17 +29,10 @@ FOREST = "乡村绿化覆盖率要达到多少？"
 TAXI = "新乡出租车起步价是多少钱？"  # the plan says nothing about taxi fares
 
 
-def serve(engine: Engine, limits: Limits, tmp_path_factory) -> tuple:
-    demo = build_app(engine, limits, feedback_db=tmp_path_factory.mktemp("feedback") / "fb.sqlite3")
-    _, url, _ = launch(demo, port=None, prevent_thread_lock=True, quiet=True)
-    return demo, url
-
-
 @pytest.fixture(scope="module")
-def app_url(engine, tmp_path_factory):
-    demo, url = serve(engine, Limits(rate_per_minute=1000), tmp_path_factory)
-    yield url
-    demo.close()
+def app_url(engine, run_app):
+    with run_app(engine, Limits(rate_per_minute=1000)) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +103,8 @@ def test_bad_input_is_one_short_message_in_the_questions_language(client, kwargs
     assert "Traceback" not in message and len(message) < 120
 
 
-def test_rate_limit_is_per_client_over_a_sliding_minute(engine, tmp_path_factory):
-    demo, url = serve(engine, Limits(rate_per_minute=3), tmp_path_factory)
-    try:
+def test_rate_limit_is_per_client_over_a_sliding_minute(engine, run_app):
+    with run_app(engine, Limits(rate_per_minute=3)) as (url, _):
         busy, other = client_at(url, "203.0.113.7"), client_at(url, "203.0.113.8")
         for _ in range(3):
             busy.predict("森林覆盖率", api_name="/ask")
@@ -123,8 +113,6 @@ def test_rate_limit_is_per_client_over_a_sliding_minute(engine, tmp_path_factory
         with pytest.raises(AppError, match="频繁"):
             busy.predict("森林覆盖率", api_name="/ask")
         assert other.predict("森林覆盖率", api_name="/ask")["passages"]  # another visitor is not held back
-    finally:
-        demo.close()
 
 
 class SlowRetriever:
@@ -141,17 +129,14 @@ class SlowRetriever:
         return self._retriever.scores(*args, **kwargs)
 
 
-def test_a_full_queue_turns_visitors_away_with_try_again(engine, tmp_path_factory):
+def test_a_full_queue_turns_visitors_away_with_try_again(engine, run_app):
     slow = Engine(engine.source, SlowRetriever(engine.retriever))
-    demo, url = serve(slow, Limits(queue_size=1, concurrency=1), tmp_path_factory)
-    try:
+    with run_app(slow, Limits(queue_size=1, concurrency=1)) as (url, _):
         clients = [client_at(url, f"198.51.100.{i}") for i in range(4)]
         with ThreadPoolExecutor(max_workers=4) as pool:
             outcomes = list(pool.map(lambda c: _outcome(c), clients))
         assert outcomes.count("answered") >= 1
         assert any(re.search(r"try again", o, re.I) for o in outcomes if o != "answered"), outcomes
-    finally:
-        demo.close()
 
 
 def _outcome(client: Client) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from ui.app import build_app, launch
 from ui.ask import Limits
 from ui.feedback import read_votes
 
@@ -33,12 +32,9 @@ TAXI = "新乡出租车起步价是多少钱？"
 
 
 @pytest.fixture(scope="module")
-def app(engine, tmp_path_factory):
-    db = tmp_path_factory.mktemp("feedback") / "fb.sqlite3"
-    demo = build_app(engine, Limits(rate_per_minute=1000), feedback_db=db)
-    _, url, _ = launch(demo, port=None, prevent_thread_lock=True, quiet=True)
-    yield url, db
-    demo.close()
+def app(engine, run_app):
+    with run_app(engine, Limits(rate_per_minute=1000)) as (url, db):
+        yield url, db
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,9 @@
 """Passages: they cover the whole plan, cite exact spans, stay inside one section, carry table context."""
 from __future__ import annotations
 
-import re
 
+from eval.gold import strip_ws
 from index.chunk import ChunkParams, chunk
-
-
-def ws_free(s: str) -> str:
-    return re.sub(r"\s+", "", s)
 
 
 def test_every_character_of_the_plan_is_in_a_passage(source, passages):
@@ -20,11 +16,11 @@ def test_every_character_of_the_plan_is_in_a_passage(source, passages):
 
 def test_cited_span_is_the_source_of_the_text(source, passages):
     for p in passages:
-        cited = ws_free(source[p.start:p.end])
+        cited = strip_ws(source[p.start:p.end])
         if p.kind == "row":  # the last line: 〔category〕 and the cells (after any carried-over label)
-            assert ws_free(p.text.split("\n")[-1]).translate(str.maketrans("", "", "|〔〕")).endswith(cited), p.id
+            assert strip_ws(p.text.split("\n")[-1]).translate(str.maketrans("", "", "|〔〕")).endswith(cited), p.id
         elif not p.path[-1].startswith(("表", "主要指标表")):
-            assert ws_free(p.text) == cited, p.id
+            assert strip_ws(p.text) == cited, p.id
 
 
 def test_no_passage_crosses_a_section(source, sections, passages):
@@ -59,4 +55,4 @@ def test_passage_ids_are_unique_and_stable(source, sections, passages):
 
 def test_chapter_passage_starts_with_its_heading(source, passages):
     first = next(p for p in passages if p.path == ("第十一章 全面深化市场化改革",))
-    assert ws_free(source[first.start:first.end]).startswith("第十一章全面深化市场化改革以完善产权制度")
+    assert strip_ws(source[first.start:first.end]).startswith("第十一章全面深化市场化改革以完善产权制度")

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
+from eval.gold import strip_ws
 from qa.cli import main
 
 PASSAGE_KEYS = {"rank", "score", "section_path", "text", "highlight", "start", "end"}
@@ -15,12 +13,7 @@ EVAL_KEYS = {"n", "recall@1", "recall@5", "recall@10", "mrr@10", "section_recall
              "noanswer_recall", "latency_ms_p50", "latency_ms_p95", "by_lang", "by_type"}
 
 
-def planqa(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, timeout=timeout, env=env)
-
-
-def test_ask_json_cites_the_passage_that_answers(source):
+def test_ask_json_cites_the_passage_that_answers(planqa, source):
     out = planqa("ask", "到2025年森林覆盖率目标是多少", "--json", "--k", "3")
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout)
@@ -28,7 +21,7 @@ def test_ask_json_cites_the_passage_that_answers(source):
     assert [p["rank"] for p in answer["passages"]] == [1, 2, 3]
     for p in answer["passages"]:
         assert set(p) == PASSAGE_KEYS and p["highlight"] in p["text"]
-    cited = ["".join(source[p["start"]:p["end"]].split()) for p in answer["passages"]]
+    cited = [strip_ws(source[p["start"]:p["end"]]) for p in answer["passages"]]
     assert any("森林覆盖率（%）23.1>26.0" in c or "森林覆盖率达到26%" in c for c in cited)
 
 
@@ -56,13 +49,13 @@ def test_eval_compare_writes_a_report(tmp_path, capsys):
     (["ask", "问题", "--k", "0"], "--k must be"),
     (["index", "--source", "/nonexistent/plan.txt"], "source file not found"),
 ])
-def test_bad_input_gets_one_line_and_exit_2(args, message):
+def test_bad_input_gets_one_line_and_exit_2(planqa, args, message):
     out = planqa(*args)
     assert out.returncode == 2
     assert message in out.stderr and "Traceback" not in out.stderr and out.stderr.count("\n") == 1
 
 
-def test_non_utf8_source_is_refused_without_touching_the_index(tmp_path):
+def test_non_utf8_source_is_refused_without_touching_the_index(planqa, tmp_path):
     bad = tmp_path / "plan.txt"
     bad.write_bytes("第一章 总则\n".encode("gbk"))
     out = planqa("index", "--source", str(bad), "--index-dir", str(tmp_path / "index"))

@@ -24,23 +24,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.store import IndexProblem, IndexSettings, build_index, load_index, open_index
+from index.store import IndexProblem, IndexSettings, load_index, open_index
 
 pytestmark = pytest.mark.slow
 
-PLAN = (Path(__file__).parent / "data" / "small_plan.txt").read_text(encoding="utf-8")  # a plan in miniature
+PLAN = (Path(__file__).parent / "data" / "small_plan.txt").read_text(encoding="utf-8")  # small_index's plan
 SETTINGS = IndexSettings()
 
 
 # -- helpers ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory, st_model) -> Path:
-    """A complete index of PLAN, built once; tests damage copies of it."""
-    index_dir = tmp_path_factory.mktemp("pristine") / "index"
-    build_index(PLAN, index_dir, SETTINGS, model=st_model)
-    return index_dir
-
-
 @pytest.fixture(scope="module")
 def plan_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("plan") / "plan.txt"
@@ -48,10 +40,10 @@ def plan_file(tmp_path_factory) -> Path:
     return path
 
 
-def copy_index(pristine: Path, folder: Path) -> Path:
-    """A copy of the pristine index (its link and the folder the link points at) inside ``folder``."""
-    shutil.copytree(pristine.parent, folder, symlinks=True)
-    return folder / pristine.name
+def copy_index(index_dir: Path, folder: Path) -> Path:
+    """A copy of an index (its link and the folder the link points at) inside ``folder``."""
+    shutil.copytree(index_dir.parent, folder, symlinks=True)
+    return folder / index_dir.name
 
 
 def index_folders(index_dir: Path) -> list[str]:
@@ -121,8 +113,8 @@ DAMAGE = {  # name: (damage done to the index folder, what the refusal says)
 
 
 @pytest.mark.parametrize("name", DAMAGE)
-def test_damaged_or_stale_index_is_refused_by_name_then_rebuilt(tmp_path, pristine, st_model, name):
-    index_dir = copy_index(pristine, tmp_path / "cache")
+def test_damaged_or_stale_index_is_refused_by_name_then_rebuilt(tmp_path, small_index, st_model, name):
+    index_dir = copy_index(small_index, tmp_path / "cache")
     damage, says = DAMAGE[name]
     damage(index_dir)
     with pytest.raises(IndexProblem) as refused:
@@ -131,17 +123,17 @@ def test_damaged_or_stale_index_is_refused_by_name_then_rebuilt(tmp_path, pristi
     reasons = []
     rebuilt = open_index(index_dir, PLAN, SETTINGS, on_build=reasons.append, model=st_model)
     assert reasons == [str(refused.value)]
-    assert rebuilt.passages == load_index(pristine, PLAN, SETTINGS).passages
+    assert rebuilt.passages == load_index(small_index, PLAN, SETTINGS).passages
     assert index_folders(index_dir) == [index_dir.resolve().name]  # the damaged folder is gone
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(where=st.floats(0, 1, exclude_max=True), bit=st.integers(0, 7))
-def test_any_bit_flip_in_the_manifest_is_refused_or_harmless(tmp_path, pristine, where, bit):
+def test_any_bit_flip_in_the_manifest_is_refused_or_harmless(tmp_path, small_index, where, bit):
     index_dir = tmp_path / "cache" / "index"
     if not index_dir.exists():
-        copy_index(pristine, tmp_path / "cache")
-    good = (pristine / "manifest.json").read_bytes()
+        copy_index(small_index, tmp_path / "cache")
+    good = (small_index / "manifest.json").read_bytes()
     data = bytearray(good)
     data[int(where * len(data))] ^= 1 << bit
     (index_dir / "manifest.json").write_bytes(bytes(data))
@@ -150,7 +142,7 @@ def test_any_bit_flip_in_the_manifest_is_refused_or_harmless(tmp_path, pristine,
     except IndexProblem as problem:
         assert str(index_dir) in str(problem)
         return
-    assert index.passages == load_index(pristine, PLAN, SETTINGS).passages  # e.g. a flip inside built_at
+    assert index.passages == load_index(small_index, PLAN, SETTINGS).passages  # e.g. a flip inside built_at
 
 
 # -- killed builds ---------------------------------------------------------------------------
@@ -210,10 +202,10 @@ KILL_AT = random.Random(2021).randint(2, 13)  # seeded: the same step on every r
     lambda n, step: n == KILL_AT,
     lambda n, step: step.startswith("shutil.rmtree"),  # the last: the new index in use, the old not yet removed
 ], ids=[f"at step {KILL_AT}", "at the old folder's removal"])
-def test_a_build_killed_during_its_write_leaves_a_complete_index_in_use(tmp_path, pristine, plan_file, st_model,
+def test_a_build_killed_during_its_write_leaves_a_complete_index_in_use(tmp_path, small_index, plan_file, st_model,
                                                                        kill_at):
-    index_dir = copy_index(pristine, tmp_path / "cache")
-    expected = load_index(pristine, PLAN, SETTINGS).passages
+    index_dir = copy_index(small_index, tmp_path / "cache")
+    expected = load_index(small_index, PLAN, SETTINGS).passages
 
     def old_or_new_complete(step: str) -> None:  # what a reader starting now gets
         assert load_index(index_dir, PLAN, SETTINGS).passages == expected, step
@@ -246,8 +238,8 @@ def test_a_first_build_killed_during_its_write_is_rebuilt_at_the_next_start(tmp_
 
 
 # -- two builds at once ----------------------------------------------------------------------
-def test_two_index_commands_at_once_one_rebuilds_the_other_waits(tmp_path, pristine, plan_file):
-    index_dir = copy_index(pristine, tmp_path / "cache")
+def test_two_index_commands_at_once_one_rebuilds_the_other_waits(tmp_path, small_index, plan_file):
+    index_dir = copy_index(small_index, tmp_path / "cache")
     flip_a_bit(index_dir / "vectors.faiss")
     command = [*PLANQA, "index", "--source", str(plan_file), "--index-dir", str(index_dir)]
     results = [finish(p) for p in [start(command), start(command)]]
@@ -256,7 +248,7 @@ def test_two_index_commands_at_once_one_rebuilds_the_other_waits(tmp_path, prist
     builds = [err for _, _, err in results if "building the index" in err]
     assert len(builds) == 1, "the second found the first one's index fresh"
     assert "vectors.faiss does not match its checksum" in builds[0]
-    assert load_index(index_dir, PLAN, SETTINGS).passages == load_index(pristine, PLAN, SETTINGS).passages
+    assert load_index(index_dir, PLAN, SETTINGS).passages == load_index(small_index, PLAN, SETTINGS).passages
     assert index_folders(index_dir) == [index_dir.resolve().name]
 
 
@@ -305,11 +297,11 @@ def files_limited_to(size: int):
         signal.signal(signal.SIGXFSZ, handler)
 
 
-def test_a_full_disk_during_a_build_is_a_clear_error_and_the_old_index_stays(tmp_path, pristine, st_model):
-    index_dir = copy_index(pristine, tmp_path / "cache")
+def test_a_full_disk_during_a_build_is_a_clear_error_and_the_old_index_stays(tmp_path, small_index, st_model):
+    index_dir = copy_index(small_index, tmp_path / "cache")
     old = index_dir.resolve().name
-    room = (pristine / "passages.jsonl").stat().st_size + 100  # the passages fit, the vectors do not
-    assert (pristine / "vectors.faiss").stat().st_size > room
+    room = (small_index / "passages.jsonl").stat().st_size + 100  # the passages fit, the vectors do not
+    assert (small_index / "vectors.faiss").stat().st_size > room
     with pytest.raises(IndexProblem) as refused, files_limited_to(room):
         open_index(index_dir, PLAN, SETTINGS, rebuild=True, model=st_model)
     assert str(refused.value) == f"cannot write the index under {index_dir.parent}: File too large"

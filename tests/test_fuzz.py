@@ -9,6 +9,7 @@ import re
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from eval.gold import strip_ws
 from index.chunk import ChunkParams, chunk
 from index.parse import parse
 
@@ -84,14 +85,11 @@ any_text = st.lists(st.tuples(st.sampled_from(["", "", "第一章", "第二节 "
 PROPERTY = settings(suppress_health_check=[HealthCheck.too_slow])
 
 
-def ws_free(s: str) -> str:
-    return re.sub(r"\s+", "", s)
-
-
 def check_passages(source: str) -> None:
     """Parse and chunk ``source`` (small chunks, so splitting happens) and check every promise."""
     sections = parse(source)
     passages = chunk(source, sections, ChunkParams(size=40, overlap=0))
+    kind = {s.id: s.kind for s in sections}
     covered = bytearray(len(source))
     for p in passages:
         assert 0 <= p.start < p.end <= len(source), p
@@ -100,19 +98,15 @@ def check_passages(source: str) -> None:
         covered[p.start:p.end] = b"\x01" * (p.end - p.start)
         if p.kind == "row":  # last line: 〔category〕, then the cells joined by " | ", carried-over ones first
             group, cells = re.fullmatch(r"(?:〔(.*?)〕)?(.*)", p.text.split("\n")[-1], re.S).groups()
-            own = ws_free(cited)  # the span starts at the category's line when the row is its first
-            own = own.removeprefix(ws_free(group or ""))
-            assert ws_free(cells.replace(" | ", "")).endswith(own), p.id
-        elif sections_by_id(sections)[p.section_id].kind == "table":  # led by the table's title and header
-            assert ws_free(p.text).endswith(ws_free(cited)), p.id
+            own = strip_ws(cited)  # the span starts at the category's line when the row is its first
+            own = own.removeprefix(strip_ws(group or ""))
+            assert strip_ws(cells.replace(" | ", "")).endswith(own), p.id
+        elif kind[p.section_id] == "table":  # led by the table's title and header
+            assert strip_ws(p.text).endswith(strip_ws(cited)), p.id
         else:
-            assert ws_free(p.text) == ws_free(cited), p.id
+            assert strip_ws(p.text) == strip_ws(cited), p.id
     lost = [i for i, ch in enumerate(source) if not ch.isspace() and not covered[i]]
     assert not lost, f"characters in no passage: {[source[i] for i in lost][:10]} at {lost[:10]}"
-
-
-def sections_by_id(sections) -> dict:
-    return {s.id: s for s in sections}
 
 
 @PROPERTY

@@ -10,15 +10,10 @@ import pytest
 
 from eval.gold import GoldError, GoldItem, load_gold, strip_ws
 from eval.validate import UNTITLED_TABLE, check_sections, main, validate_file
-from index.paths import DEFAULT_SOURCE, PROJECT_ROOT
+from index.paths import PROJECT_ROOT
 
 GOLD_DIR = PROJECT_ROOT / "eval" / "gold"
 CHAPTER_5_SECTION_2 = "第五章 加快构建生态文明体系 > 第二节 推进“32231”林业生态工程"
-
-
-@pytest.fixture(scope="module")
-def plan_text() -> str:
-    return DEFAULT_SOURCE.read_text(encoding="utf-8")
 
 
 def good_item(**changes) -> dict:
@@ -40,16 +35,15 @@ def test_strip_ws_removes_every_kind_of_whitespace():
 
 
 @pytest.mark.parametrize("name", ["dev.jsonl", "extra.jsonl"])
-def test_shipped_gold_sets_validate_against_the_plan(name, plan_text):
+def test_shipped_gold_sets_validate_against_the_plan(name, source):
     path = GOLD_DIR / name
-    items = load_gold(path, plan_text)
-    check_sections(items, plan_text, name)
-    assert validate_file(path, plan_text).startswith(f"{path}: {len(items)} items ok (")
+    items = load_gold(path, source)
+    assert validate_file(path, source).startswith(f"{path}: {len(items)} items ok (")
     assert all(item.line > 0 for item in items)
 
 
-def test_extra_gold_set_has_the_promised_shape(plan_text):
-    items = load_gold(GOLD_DIR / "extra.jsonl", plan_text)
+def test_extra_gold_set_has_the_promised_shape(source):
+    items = load_gold(GOLD_DIR / "extra.jsonl", source)
     dev_ids = {item.id for item in load_gold(GOLD_DIR / "dev.jsonl")}
     assert len(items) >= 75
     assert sum(not item.answerable for item in items) >= 15
@@ -58,10 +52,10 @@ def test_extra_gold_set_has_the_promised_shape(plan_text):
     assert all((item.type == "none") == (not item.answerable) for item in items)
 
 
-def test_load_gold_returns_frozen_items_and_skips_blank_lines(tmp_path, plan_text):
+def test_load_gold_returns_frozen_items_and_skips_blank_lines(tmp_path, source):
     path = write_lines(tmp_path / "ok.jsonl", good_item(), "", "   ",
                        good_item(id="T002", answerable=False, evidence=[], section="", type="none"))
-    first, second = load_gold(path, plan_text)
+    first, second = load_gold(path, source)
     assert first.evidence == ("乡村绿化覆盖率达到 30%",) and first.line == 1
     assert second.answerable is False and second.line == 4
     with pytest.raises(AttributeError):
@@ -91,10 +85,10 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize("line, expected", [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
-def test_malformed_line_names_file_line_and_field(tmp_path, plan_text, line, expected):
+def test_malformed_line_names_file_line_and_field(tmp_path, source, line, expected):
     path = write_lines(tmp_path / "bad.jsonl", good_item(), line)
     with pytest.raises(GoldError) as err:
-        load_gold(path, plan_text)
+        load_gold(path, source)
     message = str(err.value)
     assert message.startswith(f"{path}{expected}")
     assert "\n" not in message
@@ -135,18 +129,18 @@ def item(section: str, answerable: bool = True) -> GoldItem:
     "第一章 开启全面建设社会主义现代化新乡新征程 > 第五节 发展目标 > " + UNTITLED_TABLE,
     "第五章 加快构建生态文明体系 > 第三节 建设“五湖四河两渠”水生态体系 > 专栏5-3：“五湖四河两渠”水系连通工程",
 ])
-def test_section_whose_last_heading_is_a_plan_line_passes(plan_text, section):
-    check_sections([item(section)], plan_text, "x.jsonl")
+def test_section_whose_last_heading_is_a_plan_line_passes(source, section):
+    check_sections([item(section)], source, "x.jsonl")
 
 
-def test_section_with_an_invented_heading_names_line_and_field(plan_text):
+def test_section_with_an_invented_heading_names_line_and_field(source):
     with pytest.raises(GoldError) as err:
-        check_sections([item("第五章 加快构建生态文明体系 > 第九节 不存在的一节")], plan_text, "x.jsonl")
+        check_sections([item("第五章 加快构建生态文明体系 > 第九节 不存在的一节")], source, "x.jsonl")
     assert str(err.value).startswith("x.jsonl:7: field 'section': last heading '第九节 不存在的一节'")
 
 
-def test_unanswerable_items_have_no_section_to_check(plan_text):
-    check_sections([item("", answerable=False)], plan_text, "x.jsonl")
+def test_unanswerable_items_have_no_section_to_check(source):
+    check_sections([item("", answerable=False)], source, "x.jsonl")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

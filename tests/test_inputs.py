@@ -5,16 +5,14 @@ answer this" when it does not), never a crash or a traceback. Malformed gold fil
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 
 import pytest
 
 from bench.loadtest import call_ask
+from eval.gold import strip_ws
 from qa.answer import QuestionError, answer
-from ui.app import build_app, launch
 from ui.ask import Limits
 
 pytestmark = pytest.mark.slow
@@ -57,7 +55,7 @@ def check_honest(result: dict, expected: str, source: str) -> None:
         assert 0 <= p["start"] < p["end"] <= len(source) and p["highlight"] in p["text"]
     if expected == ANSWER:
         cited = "".join(source[p["start"]:p["end"]] for p in result["passages"])
-        assert "森林" in re.sub(r"\s+", "", cited)
+        assert "森林" in strip_ws(cited)
 
 
 def check_message(message: str) -> None:
@@ -102,11 +100,6 @@ def test_an_unknown_chapter_finds_nothing_rather_than_everything(engine, chapter
 
 
 # -- the command line --------------------------------------------------------------------------
-def planqa(*args: str | bytes, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, timeout=timeout, env=env)
-
-
 def one_line_error(done: subprocess.CompletedProcess) -> str:
     err = done.stderr.decode("utf-8", "replace")
     assert done.returncode == 2 and err.startswith("planqa: error: ") and err.count("\n") == 1, err
@@ -119,13 +112,13 @@ def one_line_error(done: subprocess.CompletedProcess) -> str:
     ("\u200b\u200d", "the question is empty"),
     ("规" * 43_000, "too long"),  # ~128 KiB: the most one argument can hold (so 1 MB cannot come this way)
 ], ids=["bytes that are not UTF-8", "zero-width characters only", "largest argument"])
-def test_command_line_refuses_in_one_line_before_loading_anything(argument, words):
-    assert words in one_line_error(planqa("ask", argument, timeout=60))
+def test_command_line_refuses_in_one_line_before_loading_anything(planqa, argument, words):
+    assert words in one_line_error(planqa("ask", argument, text=False, timeout=60))
 
 
-def test_command_line_answers_an_injection_string_honestly(source):
+def test_command_line_answers_an_injection_string_honestly(planqa, source):
     question = "<script>alert('x')</script>'; DROP TABLE passages; --"
-    done = planqa("ask", question, "--json")
+    done = planqa("ask", question, "--json", text=False)
     assert done.returncode == 0, done.stderr.decode()
     result = json.loads(done.stdout)
     assert result["question"] == question
@@ -145,19 +138,17 @@ def gold_line(**changes) -> str:
     ([gold_line(answerable="yes")], ":1: field 'answerable': expected true or false"),
     ([gold_line(evidence=["不在规划里的一句话"])], ":1: field 'evidence': span 1 not found in the plan"),
 ], ids=["bad JSON", "missing field", "wrong type", "evidence not in the plan"])
-def test_eval_with_a_malformed_gold_file_names_the_line_and_field(tmp_path, lines, where):
+def test_eval_with_a_malformed_gold_file_names_the_line_and_field(planqa, tmp_path, lines, where):
     gold = tmp_path / "bad.jsonl"
     gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert one_line_error(planqa("eval", "--gold", str(gold), timeout=60)).startswith(f"planqa: error: {gold}{where}")
+    assert one_line_error(planqa("eval", "--gold", str(gold), text=False, timeout=60)).startswith(f"planqa: error: {gold}{where}")
 
 
 # -- the /ask endpoint -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def app_url(engine, tmp_path_factory):
-    demo = build_app(engine, Limits(rate_per_minute=10_000), tmp_path_factory.mktemp("fb") / "feedback.sqlite3")
-    _, url, _ = launch(demo, port=None, prevent_thread_lock=True, quiet=True)
-    yield url
-    demo.close()
+def app_url(engine, run_app):
+    with run_app(engine, Limits(rate_per_minute=10_000)) as (url, _):
+        yield url
 
 
 @pytest.mark.parametrize("question, expected", CASES)

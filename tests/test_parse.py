@@ -1,11 +1,11 @@
 """The plan's tree: its parts counted by hand from the document, and the PDF artifacts repaired."""
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import pytest
 
+from eval.gold import strip_ws
 from index.parse import parse
 from index.schema import Section
 
@@ -63,7 +63,7 @@ def test_spaces_between_chinese_and_digits_are_removed(sections):
 def test_cleaned_text_maps_back_to_the_source(source, sections):
     for s in sections:
         for p in s.paragraphs + ([s.heading] if s.heading else []):
-            assert re.sub(r"\s", "", "".join(source[i] for i in p.offsets)) == re.sub(r"\s", "", p.text)
+            assert strip_ws("".join(source[i] for i in p.offsets)) == strip_ws(p.text)
 
 
 def test_box_written_without_space_and_box_ends_where_section_text_resumes(sections):

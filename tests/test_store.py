@@ -8,16 +8,9 @@ import numpy as np
 import pytest
 
 from index.chunk import ChunkParams
-from index.store import IndexProblem, IndexSettings, build_index, load_index, open_index
+from index.store import IndexProblem, IndexSettings, load_index, open_index
 
-SMALL_PLAN = (Path(__file__).parent / "data" / "small_plan.txt").read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def small_index(tmp_path_factory, st_model):
-    folder = tmp_path_factory.mktemp("idx") / "index"
-    build_index(SMALL_PLAN, folder, IndexSettings(), model=st_model)
-    return folder
+SMALL_PLAN = (Path(__file__).parent / "data" / "small_plan.txt").read_text(encoding="utf-8")  # as small_index
 
 
 def test_round_trip_gives_back_passages_vectors_and_bm25(small_index, st_model):
@@ -54,11 +47,10 @@ def test_missing_index_is_reported_then_built(tmp_path, st_model):
 
 def test_stale_index_is_rebuilt_by_open_index(tmp_path, st_model):
     folder = tmp_path / "index"
-    model = st_model
-    open_index(folder, SMALL_PLAN, IndexSettings(), model=model)
+    open_index(folder, SMALL_PLAN, IndexSettings(), model=st_model)
     reasons = []
     settings = replace(IndexSettings(), chunk=ChunkParams(size=120))
-    index = open_index(folder, SMALL_PLAN, settings, on_build=reasons.append, model=model)
+    index = open_index(folder, SMALL_PLAN, settings, on_build=reasons.append, model=st_model)
     assert "stale" in reasons[0] and index.manifest["chunk"]["size"] == 120
     assert len(list(tmp_path.glob(".index-*"))) == 1  # the old folder was removed after the swap
 
