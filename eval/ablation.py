@@ -3,6 +3,7 @@
 
 Indexes are built in memory with the real components (parse, chunk, BM25, e5, fusion); passage
 vectors are cached by text, so variants that share passages embed them once.
+The learned reranker of :mod:`eval.ranker` is judged on held-out questions of the final variant.
 ``python -m eval.ablation [--out FILE]`` prints the Markdown table (several minutes on 2 cores).
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from eval.baseline import GOLD_SETS
 from eval.gold import load_gold
 from eval.metrics import ItemResult, report
+from eval.ranker import CANDIDATES, cross_validate
 from eval.run import run
 from index.chunk import ChunkParams, chunk
 from index.glossary import build_glossary
@@ -135,9 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     for v in VARIANTS:
         engine = engine_for(v, source, encode, vectors, glossary)
         results = {name: run(engine, items, mode=v.mode) for name, items in gold.items()}
-        final = final or results
+        if not final:
+            final, final_engine = results, engine
         rows[v.name] = {name: report(rs) for name, rs in results.items()}
         print(f"done: {v.name}", file=sys.stderr)
+    for scheme, per_set in cross_validate(final_engine, gold).items():
+        rows[f"learned reranker of the final top {CANDIDATES}, held out ({scheme})"] = {
+            name: report(rs) for name, rs in per_set.items()}
     text = table(rows) + "\n\n" + noanswer_table(final)
     print(text)
     if args.out:
