@@ -126,11 +126,12 @@ def _markdown(gold_name: str, summaries: dict[str, dict], main_results: list[Ite
         lines.append(f"| {r.item.id} | {_cell(r.item.question)} | {_cell(r.item.section)} | "
                      f"{r.first_hit or '–'} | {cited} |")
     lines += ["", f"## Wrong answerability decisions of `{main}`", "",
-              "| id | question | truly answerable | dense margin | coverage | nouns not in the plan |",
-              "|---|---|---|---|---|---|"]
+              "| id | question | truly answerable | dense margin | coverage | nouns not in the plan | count asked, not given |",
+              "|---|---|---|---|---|---|---|"]
     for r in wrong_no:
         lines.append(f"| {r.item.id} | {_cell(r.item.question)} | {r.item.answerable} | "
-                     f"{r.signals.margin:.3f} | {r.signals.coverage:.2f} | {_cell('、'.join(r.signals.unknown)) or '–'} |")
+                     f"{r.signals.margin:.3f} | {r.signals.coverage:.2f} | {_cell('、'.join(r.signals.unknown)) or '–'} | "
+                     f"{r.signals.missing_count or '–'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.lexical import normalize
 from qa.retrieve import Hit, Mode, Retriever
 
 MAX_QUESTION_CHARS = 1000
@@ -30,6 +31,7 @@ class Signals:
     margin: float = 0.0  # best dense similarity minus the 11th best
     coverage: float = 0.0  # share of the question's lexical tokens in the best passage
     unknown: tuple[str, ...] = ()  # the question's nouns the plan never mentions (looked up when needed)
+    missing_count: str = ""  # the measure word the question asks a count in, when no top passage gives one
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,22 @@ class Answerability:
     rest on the dense side (its similarity exceeds the 11th best by under ``min_margin``) and holds
     under ``min_coverage`` of the question's lexical tokens, or under ``min_coverage_unknown`` when
     the question names something the plan never mentions (a noun such as 洛阳市 or 起步价 found
-    nowhere in it). Thresholds were chosen on the gold sets' unanswerable items; see the eval
-    report's precision/recall curve. For English questions the signals barely separate the two
-    kinds (AUC about 0.6), so many answerable English questions are still called unanswerable.
+    nowhere in it). A question that asks for a count in a measure word ("多少所高校", "门票多少钱")
+    is not answered when none of the ``count_passages`` best passages gives a number in that word.
+    Thresholds were chosen on the gold sets' unanswerable items; see the eval report's
+    precision/recall curve. For English questions the signals barely separate the two kinds (AUC
+    about 0.6), so many answerable English questions are still called unanswerable.
     """
 
     min_margin: float = 0.025
     min_coverage: float = 0.25
     min_coverage_unknown: float = 0.6
+    count_passages: int = 3
+    check_count: bool = True
 
     def decide(self, s: Signals) -> bool:
+        if self.check_count and s.missing_count:
+            return False
         if s.margin >= self.min_margin:
             return True
         return s.coverage >= (self.min_coverage_unknown if s.unknown else self.min_coverage)
@@ -107,7 +115,9 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     check_k(k)
     q = check_question(question)
     scores = retriever.scores(q, Mode(mode))
-    hits = retriever.rank(scores, k, chapter)
+    # the decision reads the same top passages whatever k the caller asked for
+    top = retriever.rank(scores, max(k, answerability.count_passages), chapter)
+    hits = top[:k]
     # a table row's answer is the row itself (its last line), never the title or header above it
     highlights = [h.passage.text.rsplit("\n", 1)[-1] if h.passage.kind == "row"
                   else retriever.best_sentence(h.passage, scores.tokens)[0] for h in hits]
@@ -115,7 +125,9 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     cover = retriever.coverage(hits[0].passage, scores.tokens) if hits else 0.0
     # jieba's tagger costs ~1 ms a question (and ~1 s to load): only asked when the margin leaves it open
     unknown = () if margin >= answerability.min_margin else retriever.unknown_nouns(q)
-    signals = Signals(margin, cover, unknown)
+    unit = asked_unit(q)
+    stated = any(states_count(h.passage.text, unit) for h in top[:answerability.count_passages])
+    signals = Signals(margin, cover, unknown, unit if unit and not stated else "")
     return Answer(q, bool(hits) and answerability.decide(signals), hits, highlights, signals)
 
 
@@ -125,3 +137,28 @@ def dense_margin(dense: np.ndarray, behind: int = 10) -> float:
         return 0.0
     return float(dense.max() - np.sort(dense)[-behind - 1])
 
+
+
+# A question after a count in a measure word: 多少所, 几家, 多少公里, 多少钱 ("哪几个" asks for a list).
+ASKS_FOR_COUNT = re.compile(r"(?<!哪)(?:多少|几)(个|所|张|趟|家|名|人|座|条|项|公里|千米|米|亩|元|块钱|钱|岁|吨|辆|次)")
+_MONEY = {"钱": "元", "块钱": "元"}
+_NUMBER = r"(?:[0-9.]+|[一二两三四五六七八九十百千]+)[万亿千百]?"
+
+
+def asked_unit(question: str) -> str:
+    """The measure word ``question`` asks a count in, or "" when it asks for none.
+
+    >>> asked_unit("新乡一共有多少所普通高校"), asked_unit("门票多少钱"), asked_unit("哪几个县")
+    ('所', '元', '')
+    """
+    m = ASKS_FOR_COUNT.search(normalize(question))
+    return _MONEY.get(m.group(1), m.group(1)) if m else ""
+
+
+def states_count(text: str, unit: str) -> bool:
+    """Whether ``text`` gives a number in the measure word ``unit`` (150家, 三所, 2.5万元).
+
+    >>> states_count("培育创新研发平台150家以上", "家"), states_count("支持驻新高校发展", "所")
+    (True, False)
+    """
+    return bool(unit) and re.search(_NUMBER + re.escape(unit), normalize(text)) is not None

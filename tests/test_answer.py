@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import Answerability, Signals, answer
+from qa.answer import Answerability, Signals, answer, asked_unit, states_count
 
 
 @pytest.mark.parametrize("signals, answerable", [
@@ -13,6 +13,7 @@ from qa.answer import Answerability, Signals, answer
     (Signals(margin=0.01, coverage=0.4, unknown=("开封市",)), False),  # ...but it names a city the plan lacks
     (Signals(margin=0.01, coverage=0.7, unknown=("开封市",)), True),
     (Signals(margin=0.01, coverage=0.1), False),
+    (Signals(margin=0.04, coverage=0.9, missing_count="所"), False),  # asks 多少所 and no passage gives one
 ])
 def test_decision(signals, answerable):
     assert Answerability().decide(signals) is answerable
@@ -38,3 +39,29 @@ def test_a_question_in_traditional_characters_finds_what_the_simplified_one_find
     # the lexical side sees the same tokens; e5 sees other characters, so only the lead is compared
     assert traditional.hits[0].passage.id == simplified.hits[0].passage.id
     assert traditional.hits[0].bm25 == simplified.hits[0].bm25
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("新乡一共有多少所普通高校", "所"), ("八里沟门票多少钱", "元"), ("十四五要新修多少公里高速", "公里"),
+    ("省级技术转移示范机构要新增几家", "家"), ("静脉产业园放在哪几个县", ""),  # 哪几个 asks for a list
+    ("森林覆盖率目标是多少", ""), ("２０２５年三级医院要新增几家", "家"),  # full-width digits normalised
+])
+def test_the_measure_word_a_question_asks_a_count_in(question, unit):
+    assert asked_unit(question) == unit
+
+
+@pytest.mark.parametrize("text, unit, stated", [
+    ("培育国家、省级创新研发平台150家以上", "家", True), ("新建三所高中", "所", True),
+    ("居民人均可支配收入达到2.5万元", "元", True), ("支持驻新高校发展", "所", False),
+    ("新增高速公路380公里", "个", False), ("", "", False),
+])
+def test_whether_a_passage_gives_a_count(text, unit, stated):
+    assert states_count(text, unit) is stated
+
+
+def test_a_count_the_plan_never_gives_is_not_answered_whatever_k(engine):
+    for k in (1, 5):
+        seats = answer(engine.retriever, "新乡体育馆有多少个座位", k=k)
+        assert not seats.answerable and seats.signals.missing_count == "个"
+    farmland = answer(engine.retriever, "高标准农田建设多少亩", k=1)
+    assert farmland.answerable and farmland.signals.missing_count == ""
