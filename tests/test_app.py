@@ -195,3 +195,13 @@ def test_not_in_plan_notice_speaks_the_questions_language(engine):
     assert 'class="pq-cards pq-nearest"' in html
     shown = answer_html(hostile_answer(engine, answerable=True), engine.retriever.index, "en", 0.1)
     assert t("not_in_plan", "zh") not in shown
+
+
+def test_not_in_plan_notice_says_what_the_decision_saw(engine):
+    for question, reason in (("开封市十四五重点发展哪些产业", "规划全文未出现：开封市。"),
+                             ("新乡体育馆有多少个座位", "最接近的段落都没有以“个”计的数字。")):
+        ans = answer(engine.retriever, question)
+        notice = re.search(r'<p class="pq-notice"[^>]*>(.*?)</p>', answer_html(ans, engine.retriever.index, "zh", 0.1))
+        assert not ans.answerable and notice and reason in notice.group(1)
+    answered = answer(engine.retriever, "新乡十四五重点发展哪些产业")
+    assert "pq-notice" not in answer_html(answered, engine.retriever.index, "zh", 0.1)

@@ -57,6 +57,9 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (zh, en)
                     # the check is weak for English (see qa.answer.Answerability): say so
                     "The plan may not address this question. English questions are matched through "
                     "a Chinese dictionary, so this check often errs: read the nearest passages below."),
+    "unknown_nouns": ("规划全文未出现：{nouns}。", "The plan never mentions: {nouns}."),
+    "no_count": ("最接近的段落都没有以“{unit}”计的数字。",
+                 "None of the nearest passages gives a number counted in “{unit}”."),
     # Refusals: short, one line, no internals.
     "empty": ("请输入问题。", "Please type a question."),
     "too_long": ("问题太长（{n} 字），请不超过 {limit} 字。",

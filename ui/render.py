@@ -28,7 +28,7 @@ def answer_html(ans: Answer, index: Index, lang: str, seconds: float) -> str:
              f' <q>{escape(ans.question)}</q></p>']
     if not ans.answerable:
         parts.append(f'<p class="pq-notice" role="note" lang="{_html_lang(qlang)}">'
-                     f'{escape(t("not_in_plan", qlang))}</p>')
+                     f'{escape(" ".join([t("not_in_plan", qlang), *_why_not(ans, qlang)]))}</p>')
     if not ans.hits:
         parts.append(f'<p class="pq-hint">{escape(t("no_results", lang))}</p>')
     else:
@@ -36,6 +36,14 @@ def answer_html(ans: Answer, index: Index, lang: str, seconds: float) -> str:
     cards = "".join(card_html(h, hl, index, lang) for h, hl in zip(ans.hits, ans.highlights))
     parts.append(f'<ol class="pq-cards{"" if ans.answerable else " pq-nearest"}">{cards}</ol></div>')
     return "".join(parts)
+
+
+def _why_not(ans: Answer, lang: str) -> list[str]:
+    """What the not-in-plan decision saw, in words a reader can check against the passages."""
+    why = [t("unknown_nouns", lang, nouns="、".join(ans.signals.unknown))] if ans.signals.unknown else []
+    if ans.signals.missing_count:
+        why.append(t("no_count", lang, unit=ans.signals.missing_count))
+    return why
 
 
 def message_html(message: str, lang: str) -> str:
