@@ -22,7 +22,7 @@ from eval.ranker import CANDIDATES, cross_validate
 from eval.run import run
 from index.chunk import ChunkParams, chunk
 from index.glossary import build_glossary
-from index.lexical import build_bm25
+from index.lexical import BM25_B, build_bm25
 from index.parse import parse
 from index.paths import DEFAULT_SOURCE, PROJECT_ROOT
 from index.source import read_source
@@ -40,16 +40,19 @@ class Variant:
     mode: Mode = Mode.HYBRID
     glossary: bool = True
     dense_with_path: bool = False
+    bm25_b: float = BM25_B
 
 
 VARIANTS = (
-    Variant("final: hybrid, convex w=0.7 + best-sentence bonus, 300-char chunks, bigrams, path for BM25, glossary"),
+    Variant("final: hybrid, convex w=0.7 + best-sentence bonus, 300-char chunks, bigrams, path for BM25, "
+            "BM25 b=0.5, glossary"),
     Variant("− best-sentence bonus", fusion=Fusion(sentence_weight=0.0)),
     Variant("bm25 only", mode=Mode.BM25),
     Variant("dense only", mode=Mode.DENSE),
     Variant("− CC-CEDICT glossary for English", glossary=False),
     Variant("− heading path in BM25 text", settings=IndexSettings(enrich=False)),
     Variant("+ heading path in dense text", dense_with_path=True),
+    Variant("BM25 b=0.75 (bm25s default)", bm25_b=0.75),
     Variant("tokenizer jieba", settings=IndexSettings(tokenizer="jieba")),
     Variant("tokenizer bigram+jieba", settings=IndexSettings(tokenizer="both")),
     Variant("fusion RRF k=60 w=0.5", fusion=Fusion(JoinMode.RRF, 0.5)),
@@ -94,7 +97,7 @@ def engine_for(v: Variant, source: str, encode, vectors: _Vectors, glossary: dic
     sections = parse(source)
     passages = chunk(source, sections, v.settings.chunk)
     dense_texts = [lexical_text(p, True) if v.dense_with_path else p.text for p in passages]
-    bm25 = build_bm25([lexical_text(p, v.settings.enrich) for p in passages], v.settings.tokenizer)
+    bm25 = build_bm25([lexical_text(p, v.settings.enrich) for p in passages], v.settings.tokenizer, v.bm25_b)
     manifest = {"tokenizer": v.settings.tokenizer, "counts": {"passages": len(passages)}}
     index = Index(manifest, passages, sections, vectors(dense_texts), bm25, glossary if v.glossary else {})
     return Engine(source, Retriever(index, encode, v.fusion))
