@@ -87,7 +87,7 @@ class _Vectors:
 
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if missing:
-            self.cache.update(zip(missing, encode_passages(self.model, missing, batch_size=8)))
+            self.cache.update(zip(missing, encode_passages(self.model, missing)))
         flat = faiss.IndexFlatIP(384)
         flat.add(np.stack([self.cache[t] for t in texts]).astype(np.float32))
         return flat
