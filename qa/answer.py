@@ -138,7 +138,6 @@ def dense_margin(dense: np.ndarray, behind: int = 10) -> float:
     return float(dense.max() - np.sort(dense)[-behind - 1])
 
 
-
 # A question after a count in a measure word: 多少所, 几家, 多少公里, 多少钱 ("哪几个" asks for a list).
 ASKS_FOR_COUNT = re.compile(r"(?<!哪)(?:多少|几)(个|所|张|趟|家|名|人|座|条|项|公里|千米|米|亩|元|块钱|钱|岁|吨|辆|次)")
 _MONEY = {"钱": "元", "块钱": "元"}
