@@ -150,9 +150,12 @@ def test_switching_to_english_translates_the_page_but_not_the_plan(page):
 
 def test_a_question_the_plan_does_not_answer_gets_a_notice_above_the_nearest_passages(page):
     ask(page, TAXI)
-    notice = page.locator(".pq-notice")
-    assert "规划中似乎没有涉及这个问题" in notice.inner_text()
+    notice = page.locator(".pq-notice").inner_text()
+    assert "规划中似乎没有涉及这个问题" in notice
+    assert "规划全文未出现：" in notice and "起步价" in notice  # what the decision saw, to check against
+    assert "最接近的段落都没有以“元”计的数字" in notice
     assert page.locator(".pq-nearest .pq-card").count() == 5
+    page.screenshot(path=str(OUTPUT / "not-in-plan.png"))
 
 
 def test_markup_in_a_question_is_shown_as_text_and_never_runs(page):
