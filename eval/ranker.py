@@ -14,6 +14,7 @@ fusion; the ablation (``python -m eval.ablation``) reruns this measurement.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -45,16 +46,21 @@ def candidates(engine: Engine, item: GoldItem, n: int = CANDIDATES) -> Candidate
     order = np.argsort(-s.fused, kind="stable")[:n]
     dense, lexical = minmax(s.dense), minmax(s.bm25)
     english = float(item.lang == "en")
+    mode = r.index.manifest["tokenizer"]
     rows, labels = [], []
     for rank, i in enumerate(order):
         p = r.index.passages[i]
-        heading = set(tokenize(" ".join(p.path), r.index.manifest["tokenizer"]))
         rows.append([dense[i], lexical[i], s.dense[i] - s.dense.max(), r.best_sentence(p, tokens)[1] * share,
-                     len(tokens & r.passage_tokens[i]) * share, len(tokens & heading) * share,
+                     len(tokens & r.passage_tokens[i]) * share, len(tokens & _heading(p.path, mode)) * share,
                      float(p.kind == "row"), float(p.kind == "heading"), np.log(len(p.text)),
                      s.fused[i] - s.fused[order[0]], english * dense[i], english * lexical[i], 1 / (rank + 1)])
         labels.append(is_hit(engine.source, p.start, p.end, item.evidence))
     return Candidates(item, order, np.array(rows, dtype=np.float64), np.array(labels))
+
+
+@lru_cache(maxsize=None)
+def _heading(path: tuple[str, ...], mode: str) -> frozenset[str]:
+    return frozenset(tokenize(" ".join(path), mode))
 
 
 def fit(train: list[Candidates], c: float = 1.0):
@@ -81,18 +87,19 @@ def folds(n: int, k: int = FOLDS, seed: int = 0) -> list[np.ndarray]:
 def cross_validate(engine: Engine, gold: dict[str, list[GoldItem]]) -> dict[str, dict[str, list[ItemResult]]]:
     """Held-out results of the learned reranker, by scheme and gold set.
 
-    ``"5-fold"``: every answerable item of every set scored by a model that did not see it;
+    ``"5-fold"`` (:data:`FOLDS`): every answerable item of every set scored by a model that did not see it;
     ``"other set"``: each set scored by a model trained on the other sets.
     """
     cands = {name: [candidates(engine, it) for it in items if it.answerable] for name, items in gold.items()}
     pool = [(name, c) for name, cs in cands.items() for c in cs]
-    out: dict[str, dict[str, list[ItemResult]]] = {"5-fold": {n: [] for n in gold}, "other set": {}}
+    kfold = f"{FOLDS}-fold"
+    out: dict[str, dict[str, list[ItemResult]]] = {kfold: {n: [] for n in gold}, "other set": {}}
     for held in folds(len(pool)):
         held_set = set(held.tolist())
         model = fit([c for i, (_, c) in enumerate(pool) if i not in held_set])
         for i in held:
             name, c = pool[i]
-            out["5-fold"][name].append(reranked(engine, model, c))
+            out[kfold][name].append(reranked(engine, model, c))
     for name in gold:
         model = fit([c for other, cs in cands.items() if other != name for c in cs])
         out["other set"][name] = [reranked(engine, model, c) for c in cands[name]]
