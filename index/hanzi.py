@@ -9,10 +9,9 @@ in simplified words (著 in 显著, 乾 in 乾坤) or that has several simplifie
 """
 from __future__ import annotations
 
-import gzip
 from functools import lru_cache
 
-from index.glossary import dictionary_path
+from index.glossary import dictionary_entries
 
 
 @lru_cache(maxsize=1)
@@ -20,14 +19,11 @@ def simplify_table() -> dict[int, str]:
     """A ``str.translate`` table: code point of each traditional-only character → its simplified form."""
     forms: dict[str, set[str]] = {}
     simplified: set[str] = set()
-    with gzip.open(dictionary_path(), "rt", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#"):
-                continue
-            traditional, simple = line.split(" ", 2)[:2]
-            simplified.update(simple)
-            if len(traditional) == len(simple):
-                for t, s in zip(traditional, simple):
-                    if t != s:
-                        forms.setdefault(t, set()).add(s)
+    for line in dictionary_entries():
+        traditional, simple = line.split(" ", 2)[:2]
+        simplified.update(simple)
+        if len(traditional) == len(simple):
+            for t, s in zip(traditional, simple):
+                if t != s:
+                    forms.setdefault(t, set()).add(s)
     return {ord(t): next(iter(s)) for t, s in forms.items() if len(s) == 1 and t not in simplified}
