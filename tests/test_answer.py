@@ -19,6 +19,18 @@ def test_decision(signals, answerable):
     assert Answerability().decide(signals) is answerable
 
 
+def test_a_stricter_english_margin_applies_to_english_questions_only():
+    stricter = Answerability(min_margin_english=0.012)
+    english, chinese = Signals(margin=0.02, coverage=0.1, english=True), Signals(margin=0.02, coverage=0.1)
+    assert stricter.decide(english) and not stricter.decide(chinese)
+    assert not Answerability().decide(english), "by default English is judged as Chinese is"
+
+
+def test_a_question_without_chinese_characters_is_marked_english(engine):
+    assert answer(engine.retriever, "What is the forest coverage target?").signals.english
+    assert not answer(engine.retriever, "2025年 forest 覆盖率").signals.english
+
+
 def test_a_question_about_another_city_is_not_answered_by_this_plan(engine):
     other = answer(engine.retriever, "开封市十四五重点发展哪些产业")
     assert not other.answerable and "开封市" in other.signals.unknown
