@@ -54,6 +54,19 @@ def lemma(word: str) -> str:
     return word
 
 
+def stems(word: str) -> list[str]:
+    """The forms a regular -ing or -ed word may come from, most likely first.
+
+    >>> stems("planting"), stems("splitting"), stems("supplied")
+    (['plant', 'plante'], ['splitt', 'splitte', 'split'], ['suppli', 'supplie', 'supply'])
+    """
+    for ending in ("ing", "ed"):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            s = word[:-len(ending)]
+            return [s, s + "e"] + ([s[:-1]] if s[-1] == s[-2] else []) + ([s[:-1] + "y"] if s[-1] == "i" else [])
+    return []
+
+
 def _phrases(definition: str) -> list[str]:
     """The English phrases of one CC-CEDICT sense, lemmatised: "(of a person) to invest" → ["invest"]."""
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", definition.lower())
@@ -107,6 +120,8 @@ def build_glossary(source: str) -> dict[str, list[str]]:
 def translate(question: str, glossary: dict[str, list[str]]) -> list[str]:
     """Chinese terms for the English words of ``question``: longest glossed phrases first, greedily."""
     words = [lemma(w) for w in _WORD.findall(_POSSESSIVE.sub("", question.lower()))]
+    # an inflected word CC-CEDICT does not list is looked up by its stem ("planting" → "plant")
+    words = [w if w in glossary else next((s for s in stems(w) if s in glossary), w) for w in words]
     terms: list[str] = []
     i = 0
     while i < len(words):

@@ -19,6 +19,8 @@ def glossary(source):
     ("How many high-tech enterprises are there?", "高新技术"),  # "high-tech" is CC-CEDICT's "high tech"
     ("How is Yellow River water allocated?", "黄河"),  # from "Yellow River or Huang He"
     ("What is the target for the stock of live pigs?", "生猪"),  # in CC-CEDICT of 2025, not of 2023
+    ("What is the grain planting area?", "种植"),  # "planting" is looked up as "plant"
+    ("Which funds are rotated?", "周转"),  # "rotated" as "rotate"
 ])
 def test_english_words_find_the_plans_chinese_terms(glossary, question, term):
     assert term in translate(question, glossary)
