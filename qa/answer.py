@@ -150,6 +150,9 @@ def dense_margin(dense: np.ndarray, behind: int = 10) -> float:
 # A question after a count in a measure word: 多少所, 几家, 多少公里, 多少钱 ("哪几个" asks for a list).
 ASKS_FOR_COUNT = re.compile(r"(?<!哪)(?:多少|几)(个|所|张|趟|家|名|人|座|条|项|公里|千米|米|亩|元|块钱|钱|岁|吨|辆|次)")
 _MONEY = {"钱": "元", "块钱": "元"}
+# Classifiers of counted things, for which the general classifier 个 may stand (1—2个示范性托育机构
+# answers 几家); units of measure (公里, 元, 吨) have no such stand-in.
+_CLASSIFIERS = frozenset("所张趟家名座条项辆")
 _NUMBER = r"(?:[0-9.]+|[一二两三四五六七八九十百千]+)[万亿千百]?"
 
 
@@ -164,9 +167,15 @@ def asked_unit(question: str) -> str:
 
 
 def states_count(text: str, unit: str) -> bool:
-    """Whether ``text`` gives a number in the measure word ``unit`` (150家, 三所, 2.5万元).
+    """Whether ``text`` gives a number in the measure word ``unit`` (150家, 三所, 2.5万元), or in 个
+    when ``unit`` is a classifier of counted things.
 
-    >>> states_count("培育创新研发平台150家以上", "家"), states_count("支持驻新高校发展", "所")
-    (True, False)
+    >>> states_count("培育创新研发平台150家以上", "家"), states_count("培育1—2个示范性托育机构", "家")
+    (True, True)
+    >>> states_count("支持驻新高校发展", "所"), states_count("建成3个服务区", "公里")
+    (False, False)
     """
-    return bool(unit) and re.search(_NUMBER + re.escape(unit), normalize(text)) is not None
+    if not unit:
+        return False
+    word = f"[{unit}个]" if unit in _CLASSIFIERS else re.escape(unit)
+    return re.search(_NUMBER + word, normalize(text)) is not None

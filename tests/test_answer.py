@@ -66,6 +66,8 @@ def test_the_measure_word_a_question_asks_a_count_in(question, unit):
     ("培育国家、省级创新研发平台150家以上", "家", True), ("新建三所高中", "所", True),
     ("居民人均可支配收入达到2.5万元", "元", True), ("支持驻新高校发展", "所", False),
     ("新增高速公路380公里", "个", False), ("", "", False),
+    ("每个县培育1—2个示范性托育机构", "家", True),  # 个 stands in for a classifier such as 家
+    ("建成3个服务区", "公里", False),  # ...but not for a unit of measure
 ])
 def test_whether_a_passage_gives_a_count(text, unit, stated):
     assert states_count(text, unit) is stated
