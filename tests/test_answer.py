@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from index.lexical import query_tokens
 from qa.answer import Answerability, Signals, answer, asked_unit, states_count
 
 
@@ -79,3 +80,10 @@ def test_a_count_the_plan_never_gives_is_not_answered_whatever_k(engine):
         assert not seats.answerable and seats.signals.missing_count == "个"
     farmland = answer(engine.retriever, "高标准农田建设多少亩", k=1)
     assert farmland.answerable and farmland.signals.missing_count == ""
+
+
+def test_a_which_chapter_question_on_the_plans_subject_is_answered_by_its_chapter(engine):
+    # 第几章 says "this is a question", like 是什么: its characters are not matched as content
+    ans = answer(engine.retriever, "文化建设写在规划第几章")
+    assert ans.answerable and ans.hits[0].passage.path[0].startswith("第十章")
+    assert not {"第几", "几章", "哪一"} & set(query_tokens("文化建设写在第几章") + query_tokens("地铁在哪一章"))
