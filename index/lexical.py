@@ -27,7 +27,8 @@ _CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 # Words that say "this is a question" and nothing about its subject; they would match noise.
 QUESTION_WORDS = re.compile(
-    r"第几章|哪一?章|哪一?年|哪一?级|什么时候|何时|为什么|为啥|多大|多长|多高|多久|多远|是什么|什么样|有哪些|有什么|包括哪些|哪些|哪个|哪几|哪里|哪儿|什么|怎么样|怎样|怎么|如何|多少|几个|"
+    r"第几章|哪一?章|哪一?年|哪一?级|什么时候|何时|为什么|为啥|多大|多长|多高|多久|多远|"
+    r"是什么|什么样|有哪些|有什么|包括哪些|哪些|哪个|哪几|哪里|哪儿|什么|怎么样|怎样|怎么|如何|多少|几个|"
     r"是否|是不是|有没有|能不能|请问|谁|啥|规划里|规划中|纲要里|吗|呢|吧|啊|呀|么")
 
 
@@ -35,6 +36,11 @@ def normalize(text: str) -> str:
     """NFKC, lower case, traditional characters as simplified, Chinese-numeral years as digits."""
     text = unicodedata.normalize("NFKC", text).lower().translate(simplify_table())
     return _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), text)
+
+
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` holds any Chinese character: a question without one is taken as English."""
+    return _CJK_RUN.search(text) is not None
 
 
 def tokenize(text: str, mode: str = "bigram") -> list[str]:

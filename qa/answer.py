@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.lexical import HAN, normalize
+from index.lexical import has_chinese, normalize
 from qa.retrieve import Hit, Mode, Retriever
 
 MAX_QUESTION_CHARS = 1000
 MAX_K = 50  # passages one answer may list
-HAN_CHAR = re.compile(HAN)
 
 
 class QuestionError(ValueError):
@@ -136,7 +135,7 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     unknown = () if margin >= answerability.min_margin else retriever.unknown_nouns(q)
     unit = asked_unit(q)
     stated = any(states_count(h.passage.text, unit) for h in top[:answerability.count_passages])
-    signals = Signals(margin, cover, unknown, unit if unit and not stated else "", english=not HAN_CHAR.search(q))
+    signals = Signals(margin, cover, unknown, unit if unit and not stated else "", english=not has_chinese(q))
     return Answer(q, bool(hits) and answerability.decide(signals), hits, highlights, signals)
 
 

@@ -10,13 +10,10 @@ the browser's locale, so every string the app shows, including the HTML it rende
 """
 from __future__ import annotations
 
-import re
-
-from index.lexical import HAN
+from index.lexical import has_chinese
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
-_HAN = re.compile(HAN)
 
 STRINGS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "title": ("新乡市“十四五”规划问答", "Xinxiang 14th Five-Year Plan — Q&A"),
@@ -83,4 +80,4 @@ def t(key: str, lang: str, **params) -> str:
 
 def language_of(text: object) -> str:
     """``zh`` when the text holds any Chinese character, else ``en``."""
-    return "zh" if isinstance(text, str) and _HAN.search(text) else "en"
+    return "zh" if isinstance(text, str) and has_chinese(text) else "en"
