@@ -117,6 +117,26 @@ def check_k(k: object) -> int:
     return k
 
 
+def check_chapter(retriever: Retriever, chapter: object) -> str | None:
+    """The heading of the chapter ``chapter`` names: its heading, its ordinal (第五章) or its number
+    (5); None for the whole plan ("" or None); else :class:`QuestionError`.
+
+    >>> check_chapter(retriever, "5") == check_chapter(retriever, "第五章") == "第五章 加快构建生态文明体系"  # doctest: +SKIP
+    True
+    """
+    if chapter in ("", None):
+        return None
+    headings = retriever.chapter_headings
+    name = str(chapter).strip() if isinstance(chapter, (str, int)) and not isinstance(chapter, bool) else None
+    if name and name.isdecimal() and 1 <= int(name) <= len(headings):
+        return headings[int(name) - 1]
+    for heading in headings:
+        if name in (heading, heading.split()[0]):
+            return heading
+    raise QuestionError(f"the plan has no chapter {str(chapter)[:40]!r}: give its number (1 to {len(headings)}), "
+                        "its ordinal such as 第五章, or its heading")
+
+
 def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str = Mode.HYBRID,
            chapter: str | None = None, answerability: Answerability = Answerability()) -> Answer:
     """Retrieve, highlight and decide whether the plan answers ``question``."""

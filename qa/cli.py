@@ -65,8 +65,10 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("ask", parents=[common], help="ask a question")
     s.add_argument("question")
-    s.add_argument("--k", type=int, default=5)
-    s.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    s.add_argument("-k", "--k", type=int, default=5, help="how many passages to show (1 to 50; default 5)")
+    s.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid",
+                   help="how passages are found (default: hybrid, dense and BM25 fused)")
+    s.add_argument("--chapter", default="", help="search one chapter: its number (5), ordinal (第五章) or heading")
     s.add_argument("--json", action="store_true", help="print the answer as JSON")
     s.set_defaults(run=cmd_ask)
 
@@ -117,11 +119,13 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from qa.answer import answer, check_question
+    from qa.answer import answer, check_chapter, check_question
 
     check_question(args.question)  # before loading anything: a bad question fails fast
     _check_k(args.k)
-    ans = answer(_engine(args).retriever, args.question, k=args.k, mode=args.retriever)
+    retriever = _engine(args).retriever
+    chapter = check_chapter(retriever, args.chapter)
+    ans = answer(retriever, args.question, k=args.k, mode=args.retriever, chapter=chapter)
     if args.json:
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
         return 0

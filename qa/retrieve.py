@@ -73,6 +73,7 @@ class Retriever:
         self.encode = encode  # question texts -> unit vectors (see index.model.load_query_encoder)
         self.fusion = fusion
         self.chapters = np.array([p.path[0] for p in index.passages])
+        self.chapter_headings = [s.title for s in index.sections if s.kind == "chapter"]  # in the plan's order
         # The passage that opens each chapter (its heading and first lines): where "which chapter" lands.
         self.chapter_heads = np.array([_opens_chapter(p, index) for p in index.passages])
         self.position = {p.id: i for i, p in enumerate(index.passages)}

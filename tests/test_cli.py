@@ -25,6 +25,13 @@ def test_ask_json_cites_the_passage_that_answers(planqa, source):
     assert any("森林覆盖率（%）23.1>26.0" in c or "森林覆盖率达到26%" in c for c in cited)
 
 
+def test_ask_chapter_limits_the_search_to_that_chapter(capsys):
+    assert main(["ask", "重点项目", "--chapter", "5", "-k", "4", "--json"]) == 0
+    passages = json.loads(capsys.readouterr().out)["passages"]
+    assert len(passages) == 4
+    assert all(p["section_path"].startswith("第五章 加快构建生态文明体系") for p in passages)
+
+
 def test_eval_json_has_the_metric_keys_and_breakdowns(capsys):
     assert main(["eval", "--json", "--retriever", "bm25"]) == 0
     metrics = json.loads(capsys.readouterr().out)
@@ -47,6 +54,7 @@ def test_eval_compare_writes_a_report(tmp_path, capsys):
     (["ask", "森" * 1001], "too long"),
     (["ask", "森林\x07覆盖率"], "control"),
     (["ask", "问题", "--k", "0"], "--k must be"),
+    (["ask", "问题", "--chapter", "16"], "the plan has no chapter '16'"),
     (["index", "--source", "/nonexistent/plan.txt"], "source file not found"),
 ])
 def test_bad_input_gets_one_line_and_exit_2(planqa, args, message):

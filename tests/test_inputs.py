@@ -12,7 +12,7 @@ import pytest
 
 from bench.loadtest import call_ask
 from eval.gold import strip_ws
-from qa.answer import QuestionError, answer
+from qa.answer import QuestionError, answer, check_chapter
 from ui.ask import Limits
 
 pytestmark = pytest.mark.slow
@@ -97,6 +97,22 @@ def test_k_out_of_range_or_not_a_whole_number_is_refused(engine, k):
 def test_an_unknown_chapter_finds_nothing_rather_than_everything(engine, chapter):
     result = answer(engine.retriever, FOREST, chapter=chapter)
     assert result.hits == [] and result.answerable is False
+
+
+@pytest.mark.parametrize("name", ["5", 5, " 5 ", "第五章", "第五章 加快构建生态文明体系"], ids=repr)
+def test_a_chapter_is_named_by_its_number_ordinal_or_heading(engine, name):
+    assert check_chapter(engine.retriever, name) == "第五章 加快构建生态文明体系"
+
+
+@pytest.mark.parametrize("name", ["0", "16", "²", "-1", 5.0, True, ["第五章"], "第五", "<script>alert(1)</script>"], ids=repr)
+def test_a_chapter_name_that_names_none_is_refused(engine, name):
+    with pytest.raises(QuestionError, match="the plan has no chapter"):
+        check_chapter(engine.retriever, name)
+
+
+@pytest.mark.parametrize("name", ["", None])
+def test_no_chapter_means_the_whole_plan(engine, name):
+    assert check_chapter(engine.retriever, name) is None
 
 
 # -- the command line --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from qa.answer import MAX_K, Answer, QuestionError, answer, check_k, check_question
+from qa.answer import MAX_K, Answer, QuestionError, answer, check_chapter, check_k, check_question
 from qa.engine import Engine
 from qa.retrieve import Mode
 from ui.i18n import t
@@ -69,7 +69,7 @@ class Asker:
         self.retriever = engine.retriever
         self.limits = limits
         self.limiter = RateLimiter(limits.rate_per_minute)
-        self.chapters = [s.title for s in engine.retriever.index.sections if s.kind == "chapter"]
+        self.chapters = engine.retriever.chapter_headings
 
     def ask(self, question: object, k: object = 5, retriever: object = "hybrid", chapter: object = "",
             client: str = "local") -> Answer:
@@ -102,13 +102,11 @@ class Asker:
             raise Refusal("invalid", detail=str(exc)) from exc
 
     def chapter(self, chapter: object) -> str | None:
-        """The chapter heading that ``chapter`` names (its heading or its ordinal, ``第五章``); None for all."""
-        if chapter in ("", None):
-            return None
-        for heading in self.chapters:
-            if chapter in (heading, heading.split()[0]):
-                return heading
-        raise Refusal("bad_chapter", chapter=str(chapter)[:40])
+        """The chapter heading that ``chapter`` names (see :func:`qa.answer.check_chapter`); None for all."""
+        try:
+            return check_chapter(self.retriever, chapter)
+        except QuestionError:
+            raise Refusal("bad_chapter", chapter=str(chapter)[:40]) from None
 
 
 def _whole_number(k: object) -> int | None:
