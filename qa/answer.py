@@ -29,7 +29,7 @@ class Signals:
     """What the answerability decision looks at, kept with the answer for the eval report."""
 
     margin: float = 0.0  # best dense similarity minus the 11th best
-    coverage: float = 0.0  # share of the question's lexical tokens in the best passage
+    coverage: float = 0.0  # share of the question's lexical tokens in the best passage (0 if none is Chinese)
     unknown: tuple[str, ...] = ()  # the question's nouns the plan never mentions (looked up when needed)
     missing_count: str = ""  # the measure word the question asks a count in, when no top passage gives one
     english: bool = False  # no Chinese character in the question: its lexical side is a dictionary's guess
@@ -150,7 +150,10 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     highlights = [h.passage.text.rsplit("\n", 1)[-1] if h.passage.kind == "row"
                   else retriever.best_sentence(h.passage, scores.tokens)[0] for h in hits]
     margin = dense_margin(scores.dense)
-    cover = retriever.coverage(hits[0].passage, scores.tokens) if hits else 0.0
+    # digits and Latin letters alone ("1", "or") occur all over the plan: a question without one
+    # Chinese token, its own or the glossary's, has no coverage to speak of
+    chinese = any(map(has_chinese, scores.tokens))
+    cover = retriever.coverage(hits[0].passage, scores.tokens) if hits and chinese else 0.0
     # jieba's tagger costs ~1 ms a question (and ~1 s to load): only asked when the margin leaves it open
     unknown = () if margin >= answerability.min_margin else retriever.unknown_nouns(q)
     unit = asked_unit(q)

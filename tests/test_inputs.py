@@ -41,10 +41,7 @@ HOSTILE = [  # (name, question, what an honest planqa does)
     ("markup around a question", f"<b>{FOREST}</b>", ANSWER),
     ("mixed scripts", "森林 coverage ратио 🌲 ٢٠٢٥ 目標", ANSWER),
 ]
-KNOWN_BUGS = {"SQL tautology": "its lone token '1' is in many passages: coverage 1/2 passes min_coverage 0.25"}
-CASES = [pytest.param(question, expected, id=name,
-                      marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[name])] if name in KNOWN_BUGS else [])
-         for name, question, expected in HOSTILE]
+CASES = [pytest.param(question, expected, id=name) for name, question, expected in HOSTILE]
 
 
 def check_honest(result: dict, expected: str, source: str) -> None:
