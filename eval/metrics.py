@@ -6,7 +6,9 @@ True
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -28,6 +30,7 @@ class ItemResult:
     latency_ms: float
     cited: tuple[str, ...]  # section paths of the top passages, best first
     signals: Signals = Signals()  # what the answerability decision looked at
+    highlight_on_evidence: bool | None = None  # the first hit's highlight (None: no hit, or not scored)
 
 
 def is_hit(source: str, start: int, end: int, evidence: tuple[str, ...]) -> bool:
@@ -42,16 +45,37 @@ def is_section_hit(passage: Passage, section: str) -> bool:
     return bool(last) and strip_ws(passage.path[-1]) == last
 
 
+def on_evidence(highlight: str, evidence: tuple[str, ...]) -> bool:
+    """Whether a highlighted sentence is the answer: it shares with an evidence span a run of at least
+    half the shorter one's characters (whitespace and table bars removed).
+
+    >>> evidence = ("森林覆盖率达到26%",)
+    >>> on_evidence("到2025年，森林覆盖率达到26%。", evidence), on_evidence("推进林业建设。", evidence)
+    (True, False)
+    """
+    h = _BARS.sub("", strip_ws(highlight))
+    for e in (_BARS.sub("", strip_ws(e)) for e in evidence):
+        run = SequenceMatcher(None, h, e, autojunk=False).find_longest_match(0, len(h), 0, len(e)).size
+        if h and e and run >= min(len(h), len(e)) / 2:
+            return True
+    return False
+
+
+_BARS = re.compile(r"\|")  # a table row's cell separators, absent from its evidence
+
+
 def first_rank(flags: list[bool]) -> int | None:
     return next((r + 1 for r, f in enumerate(flags) if f), None)
 
 
 def score_item(source: str, item: GoldItem, passages: list[Passage], predicted_answerable: bool,
-               latency_ms: float, signals: Signals = Signals()) -> ItemResult:
+               latency_ms: float, signals: Signals = Signals(), highlights: list[str] | None = None) -> ItemResult:
     hits = [is_hit(source, p.start, p.end, item.evidence) for p in passages]
     sections = [is_section_hit(p, item.section) for p in passages]
-    return ItemResult(item, first_rank(hits), first_rank(sections), predicted_answerable, latency_ms,
-                      tuple(p.section_path for p in passages), signals)
+    first = first_rank(hits)
+    highlighted = on_evidence(highlights[first - 1], item.evidence) if highlights and first else None
+    return ItemResult(item, first, first_rank(sections), predicted_answerable, latency_ms,
+                      tuple(p.section_path for p in passages), signals, highlighted)
 
 
 def metrics(results: list[ItemResult]) -> dict:
@@ -63,6 +87,9 @@ def metrics(results: list[ItemResult]) -> dict:
     out["mrr@10"] = _mean([1 / r.first_hit if r.first_hit and r.first_hit <= 10 else 0.0 for r in answerable])
     out["section_recall@5"] = _mean([r.first_section_hit is not None and r.first_section_hit <= 5
                                      for r in answerable])
+    # of the answers found, the share whose first hit highlights the answering sentence
+    out["highlight_on_evidence"] = _mean([r.highlight_on_evidence for r in answerable
+                                          if r.highlight_on_evidence is not None])
     said_no = [r for r in results if not r.predicted_answerable]
     truly_no = [r for r in results if not r.item.answerable]
     out["noanswer_precision"] = _mean([not r.item.answerable for r in said_no]) if truly_no or said_no else None

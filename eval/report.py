@@ -91,8 +91,8 @@ def _save(fig, path: Path) -> None:
     fig.clf()
 
 
-METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "section_recall@5", "noanswer_precision",
-           "noanswer_recall", "latency_ms_p50", "latency_ms_p95")
+METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "section_recall@5", "highlight_on_evidence",
+           "noanswer_precision", "noanswer_recall", "latency_ms_p50", "latency_ms_p95")
 
 
 def comparison_table(summaries: dict[str, dict]) -> str:

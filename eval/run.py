@@ -22,5 +22,5 @@ def run(engine: Engine, items: list[GoldItem], mode: Mode | str = Mode.HYBRID, k
         ans = answer(engine.retriever, item.question, k=max(k, 10), mode=mode)
         ms = (time.perf_counter() - t) * 1000
         passages = [h.passage for h in ans.hits]
-        results.append(score_item(engine.source, item, passages, ans.answerable, ms, ans.signals))
+        results.append(score_item(engine.source, item, passages, ans.answerable, ms, ans.signals, ans.highlights))
     return results
