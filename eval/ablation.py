@@ -29,7 +29,7 @@ from index.source import read_source
 from index.store import Index, IndexSettings, lexical_text
 from qa.answer import Answerability
 from qa.engine import Engine
-from qa.retrieve import Fusion, JoinMode, Mode, Retriever
+from qa.retrieve import Fusion, Highlighting, JoinMode, Mode, Retriever
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,12 @@ class Variant:
     glossary: bool = True
     dense_with_path: bool = False
     bm25_b: float = BM25_B
+    highlighting: Highlighting = Highlighting()
 
 
 VARIANTS = (
     Variant("final: hybrid, convex w=0.7 + best-sentence bonus, 300-char chunks, bigrams, path for BM25, "
-            "BM25 b=0.5, glossary"),
+            "BM25 b=0.5, glossary; highlight passes over headings, lead phrases lose ties"),
     Variant("− best-sentence bonus", fusion=Fusion(sentence_weight=0.0)),
     Variant("bm25 only", mode=Mode.BM25),
     Variant("dense only", mode=Mode.DENSE),
@@ -61,6 +62,10 @@ VARIANTS = (
     Variant("chunks 200", settings=IndexSettings(chunk=ChunkParams(size=200))),
     Variant("chunks 400", settings=IndexSettings(chunk=ChunkParams(size=400))),
     Variant("chunks 300, overlap 60", settings=IndexSettings(chunk=ChunkParams(size=300, overlap=60))),
+    Variant("highlight: − headings passed over", highlighting=Highlighting(pass_over_headings=False)),
+    Variant("highlight: − lead phrases lose ties", highlighting=Highlighting(leads_lose_ties=False)),
+    Variant("highlight: the first sentence sharing most tokens (neither rule)",
+            highlighting=Highlighting(pass_over_headings=False, leads_lose_ties=False)),
 )
 # The no-answer decision, re-decided from the final variant's recorded signals.
 ANSWERABILITY = (
@@ -73,7 +78,7 @@ ANSWERABILITY = (
      Answerability(min_margin_english=0.012)),
 )
 COLUMNS = (("all", "recall@1"), ("all", "recall@5"), ("all", "mrr@10"), ("zh", "recall@1"), ("zh", "mrr@10"),
-           ("en", "recall@5"), ("en", "mrr@10"))
+           ("en", "recall@5"), ("en", "mrr@10"), ("all", "highlight_on_evidence"))
 
 
 class _Vectors:
@@ -102,7 +107,7 @@ def engine_for(v: Variant, source: str, encode, vectors: _Vectors, glossary: dic
     bm25 = build_bm25([lexical_text(p, v.settings.enrich) for p in passages], v.settings.tokenizer, v.bm25_b)
     manifest = {"tokenizer": v.settings.tokenizer, "counts": {"passages": len(passages)}}
     index = Index(manifest, passages, sections, vectors(dense_texts), bm25, glossary if v.glossary else {})
-    return Engine(source, Retriever(index, encode, v.fusion))
+    return Engine(source, Retriever(index, encode, v.fusion, v.highlighting))
 
 
 def table(rows: dict[str, dict[str, dict]]) -> str:

@@ -18,7 +18,8 @@ from index.paths import PROJECT_ROOT
 BASELINE = PROJECT_ROOT / "eval" / "baseline.json"
 GOLD_SETS = {"dev": "eval/gold/dev.jsonl", "extra": "eval/gold/extra.jsonl"}
 MARGIN = 0.02
-KEYS = ("recall@1", "recall@5", "mrr@10", "section_recall@5", "noanswer_precision", "noanswer_recall")
+KEYS = ("recall@1", "recall@5", "mrr@10", "section_recall@5", "highlight_on_evidence", "noanswer_precision",
+        "noanswer_recall")
 
 
 def measure(engine, gold: str) -> dict[str, float]:

@@ -31,6 +31,7 @@ class ItemResult:
     cited: tuple[str, ...]  # section paths of the top passages, best first
     signals: Signals = Signals()  # what the answerability decision looked at
     highlight_on_evidence: bool | None = None  # the first hit's highlight (None: no hit, or not scored)
+    highlight: str = ""  # the first hit's highlighted sentence
 
 
 def is_hit(source: str, start: int, end: int, evidence: tuple[str, ...]) -> bool:
@@ -73,9 +74,10 @@ def score_item(source: str, item: GoldItem, passages: list[Passage], predicted_a
     hits = [is_hit(source, p.start, p.end, item.evidence) for p in passages]
     sections = [is_section_hit(p, item.section) for p in passages]
     first = first_rank(hits)
-    highlighted = on_evidence(highlights[first - 1], item.evidence) if highlights and first else None
+    highlight = highlights[first - 1] if highlights and first else ""
     return ItemResult(item, first, first_rank(sections), predicted_answerable, latency_ms,
-                      tuple(p.section_path for p in passages), signals, highlighted)
+                      tuple(p.section_path for p in passages), signals,
+                      on_evidence(highlight, item.evidence) if highlight else None, highlight)
 
 
 def metrics(results: list[ItemResult]) -> dict:

@@ -91,13 +91,16 @@ def _save(fig, path: Path) -> None:
     fig.clf()
 
 
-METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "section_recall@5", "highlight_on_evidence",
-           "noanswer_precision", "noanswer_recall", "latency_ms_p50", "latency_ms_p95")
+# The metrics of the comparison table, with their column headings.
+METRICS = {"recall@1": "R@1", "recall@5": "R@5", "recall@10": "R@10", "mrr@10": "MRR@10",
+           "section_recall@5": "section R@5", "highlight_on_evidence": "highlight on evidence",
+           "noanswer_precision": "no-answer P", "noanswer_recall": "no-answer R",
+           "latency_ms_p50": "p50 ms", "latency_ms_p95": "p95 ms"}
 
 
 def comparison_table(summaries: dict[str, dict]) -> str:
     """A Markdown table: one row per retriever, overall and for zh and en apart."""
-    head = ["retriever", *METRICS, "zh R@1", "zh MRR@10", "en R@5", "en MRR@10"]
+    head = ["retriever", *METRICS.values(), "zh R@1", "zh MRR@10", "en R@5", "en MRR@10"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, m in summaries.items():
         langs = m.get("by_lang", {})
@@ -132,6 +135,11 @@ def _markdown(gold_name: str, summaries: dict[str, dict], main_results: list[Ite
         lines.append(f"| {r.item.id} | {_cell(r.item.question)} | {r.item.answerable} | "
                      f"{r.signals.margin:.3f} | {r.signals.coverage:.2f} | {_cell('、'.join(r.signals.unknown)) or '–'} | "
                      f"{r.signals.missing_count or '–'} |")
+    off = [r for r in main_results if r.highlight_on_evidence is False]
+    lines += ["", f"## Highlights of `{main}` off the evidence (in the first passage that holds it)", "",
+              "| id | question | highlighted | evidence |", "|---|---|---|---|"]
+    for r in off:
+        lines.append(f"| {r.item.id} | {_cell(r.item.question)} | {_cell(r.highlight)} | {_cell(r.item.evidence[0])} |")
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.lexical import has_chinese, normalize
-from qa.retrieve import Hit, Mode, Retriever
+from qa.retrieve import ASKS_FOR_CHAPTER, Hit, Mode, Retriever
 
 MAX_QUESTION_CHARS = 1000
 MAX_K = 50  # passages one answer may list
@@ -146,9 +146,11 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     # the decision reads the same top passages whatever k the caller asked for
     top = retriever.rank(scores, max(k, answerability.count_passages), chapter)
     hits = top[:k]
-    # a table row's answer is the row itself (its last line), never the title or header above it
+    # a table row's answer is the row itself (its last line), never the title or header above it;
+    # elsewhere a heading is the answer only to a which-chapter question
+    headings = ASKS_FOR_CHAPTER.search(q) is not None
     highlights = [h.passage.text.rsplit("\n", 1)[-1] if h.passage.kind == "row"
-                  else retriever.best_sentence(h.passage, scores.tokens)[0] for h in hits]
+                  else retriever.answering_sentence(h.passage, scores.tokens, headings) for h in hits]
     margin = dense_margin(scores.dense)
     # digits and Latin letters alone ("1", "or") occur all over the plan: a question without one
     # Chinese token, its own or the glossary's, has no coverage to speak of

@@ -45,6 +45,17 @@ class Fusion:
 
 
 @dataclass(frozen=True)
+class Highlighting:
+    """How the sentence to highlight is chosen among those sharing most of the question's tokens
+    (each rule measured in eval/ablation.md)."""
+
+    # a heading line counts only when no other sentence shares a token
+    pass_over_headings: bool = True
+    # a lead phrase (大力推进高标准农田建设。) loses a tie to a sentence that says more
+    leads_lose_ties: bool = True
+
+
+@dataclass(frozen=True)
 class Hit:
     """A passage retrieved for a question, with its fused score and the two signals behind it."""
 
@@ -68,10 +79,12 @@ class Scores:
 class Retriever:
     """Holds the loaded index and question encoder; answers many questions without reloading either."""
 
-    def __init__(self, index: Index, encode: Callable[[list[str]], np.ndarray], fusion: Fusion = Fusion()):
+    def __init__(self, index: Index, encode: Callable[[list[str]], np.ndarray], fusion: Fusion = Fusion(),
+                 highlighting: Highlighting = Highlighting()):
         self.index = index
         self.encode = encode  # question texts -> unit vectors (see index.model.load_query_encoder)
         self.fusion = fusion
+        self.highlighting = highlighting
         self.chapters = np.array([p.path[0] for p in index.passages])
         self.chapter_headings = [s.title for s in index.sections if s.kind == "chapter"]  # in the plan's order
         # The passage that opens each chapter (its heading and first lines): where "which chapter" lands.
@@ -81,6 +94,11 @@ class Retriever:
         self.sentences = [sentences(p.text) or [""] for p in index.passages]
         self.sentence_tokens = [[set(tokenize(s, mode)) for s in ss] for ss in self.sentences]
         self.passage_tokens = [set().union(*ts) for ts in self.sentence_tokens]
+        # a heading repeated atop its passage ("专栏3-4：…", "第六节 …") names a topic, seldom the answer
+        self.heading_lines = [[_squash(s) in {_squash(h) for h in p.path} for s in ss]
+                              for p, ss in zip(index.passages, self.sentences)]
+        self.lead_lines = [[_is_lead(s) and not head for s, head in zip(ss, heads)]
+                           for ss, heads in zip(self.sentences, self.heading_lines)]
         self.plan_text = re.sub(r"\s+", "", normalize("\n".join(p.text for p in index.passages)))
 
     def scores(self, question: str, mode: Mode = Mode.HYBRID) -> Scores:
@@ -106,6 +124,24 @@ class Retriever:
         overlaps = [len(tokens & t) for t in self.sentence_tokens[i]]
         best = int(np.argmax(overlaps))
         return self.sentences[i][best], overlaps[best]
+
+    def answering_sentence(self, passage: Passage, tokens: set[str] | frozenset[str], headings: bool = False) -> str:
+        """The sentence to highlight: the one sharing most of ``tokens``, but read as a person would.
+
+        A question names its topic, which a heading line repeats while the answer lies below it: a
+        heading counts only when no other sentence shares a token, or when ``headings`` (a
+        which-chapter question is answered by one). A lead phrase (大力推进高标准农田建设。) loses a
+        tie to a sentence that says more; among the rest the first wins. See :class:`Highlighting`.
+        """
+        i = self.position[passage.id]
+        rules = self.highlighting
+        shared = [len(tokens & t) for t in self.sentence_tokens[i]]
+        heads = self.heading_lines[i]
+        if rules.pass_over_headings and not headings and any(n for n, h in zip(shared, heads) if not h):
+            shared = [-1 if h else n for n, h in zip(shared, heads)]
+        leads = self.lead_lines[i] if rules.leads_lose_ties else [False] * len(shared)
+        best = max(range(len(shared)), key=lambda j: (shared[j], not leads[j], -j))
+        return self.sentences[i][best]
 
     def coverage(self, passage: Passage, tokens: set[str] | frozenset[str]) -> float:
         """Share of ``tokens`` (a question's) that the passage holds; 0 when there are none."""
@@ -146,6 +182,19 @@ class Retriever:
 
 
 ASKS_FOR_CHAPTER = re.compile(r"哪一?章|第几章|什么章|which chapter|what chapter", re.IGNORECASE)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# A lead phrase opens a paragraph by naming its subject: short, with no comma or colon ("提高传统产业
+# 层次水平。"). 16 characters: 12-20 tie on dev, 14-16 are best on extra (both sets were looked at).
+LEAD_CHARS = 16
+
+
+def _is_lead(sentence: str) -> bool:
+    return len(sentence) <= LEAD_CHARS and not re.search(r"[，,：:]", sentence)
 
 
 def _opens_chapter(p: Passage, index: Index) -> bool:

@@ -9,8 +9,8 @@ from eval.gold import strip_ws
 from qa.cli import main
 
 PASSAGE_KEYS = {"rank", "score", "section_path", "text", "highlight", "start", "end"}
-EVAL_KEYS = {"n", "recall@1", "recall@5", "recall@10", "mrr@10", "section_recall@5", "noanswer_precision",
-             "noanswer_recall", "latency_ms_p50", "latency_ms_p95", "by_lang", "by_type"}
+EVAL_KEYS = {"n", "recall@1", "recall@5", "recall@10", "mrr@10", "section_recall@5", "highlight_on_evidence",
+             "noanswer_precision", "noanswer_recall", "latency_ms_p50", "latency_ms_p95", "by_lang", "by_type"}
 
 
 def test_ask_json_cites_the_passage_that_answers(planqa, source):
@@ -45,7 +45,8 @@ def test_eval_compare_writes_a_report(tmp_path, capsys):
     table = capsys.readouterr().out
     assert all(f"| {name} |" in table for name in ("bm25", "dense", "hybrid"))
     report = (tmp_path / "report.md").read_text()
-    assert "## Misses" in report and (tmp_path / "recall_at_k.png").stat().st_size > 1000
+    assert "## Misses" in report and "## Highlights of `hybrid` off the evidence" in report
+    assert (tmp_path / "recall_at_k.png").stat().st_size > 1000
 
 
 @pytest.mark.parametrize("args, message", [
