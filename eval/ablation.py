@@ -46,7 +46,7 @@ class Variant:
 
 VARIANTS = (
     Variant("final: hybrid, convex w=0.7 + best-sentence bonus, 300-char chunks, bigrams, path for BM25, "
-            "BM25 b=0.5, glossary; highlight passes over headings, lead phrases lose ties"),
+            "BM25 b=0.5, glossary; highlight passes over headings, lead phrases lose ties, repeats count"),
     Variant("− best-sentence bonus", fusion=Fusion(sentence_weight=0.0)),
     Variant("bm25 only", mode=Mode.BM25),
     Variant("dense only", mode=Mode.DENSE),
@@ -64,8 +64,9 @@ VARIANTS = (
     Variant("chunks 300, overlap 60", settings=IndexSettings(chunk=ChunkParams(size=300, overlap=60))),
     Variant("highlight: − headings passed over", highlighting=Highlighting(pass_over_headings=False)),
     Variant("highlight: − lead phrases lose ties", highlighting=Highlighting(leads_lose_ties=False)),
-    Variant("highlight: the first sentence sharing most tokens (neither rule)",
-            highlighting=Highlighting(pass_over_headings=False, leads_lose_ties=False)),
+    Variant("highlight: − a repeated token counts as often", highlighting=Highlighting(count_repeats=False)),
+    Variant("highlight: the first sentence sharing most tokens (no rule)",
+            highlighting=Highlighting(pass_over_headings=False, leads_lose_ties=False, count_repeats=False)),
 )
 # The no-answer decision, re-decided from the final variant's recorded signals.
 ANSWERABILITY = (

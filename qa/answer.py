@@ -150,7 +150,7 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     # elsewhere a heading is the answer only to a which-chapter question
     headings = ASKS_FOR_CHAPTER.search(q) is not None
     highlights = [h.passage.text.rsplit("\n", 1)[-1] if h.passage.kind == "row"
-                  else retriever.answering_sentence(h.passage, scores.tokens, headings) for h in hits]
+                  else retriever.answering_sentence(h.passage, scores.counts, headings) for h in hits]
     margin = dense_margin(scores.dense)
     # digits and Latin letters alone ("1", "or") occur all over the plan: a question without one
     # Chinese token, its own or the glossary's, has no coverage to speak of

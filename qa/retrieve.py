@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
@@ -53,6 +54,8 @@ class Highlighting:
     pass_over_headings: bool = True
     # a lead phrase (大力推进高标准农田建设。) loses a tie to a sentence that says more
     leads_lose_ties: bool = True
+    # a token counts as often as the question holds it: "“三带三区两城十镇”里的三区…" asks for 三区
+    count_repeats: bool = True
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Scores:
     bm25: np.ndarray
     fused: np.ndarray
     tokens: frozenset[str]  # the question's lexical tokens (glossary terms included)
+    counts: Counter[str] = field(default_factory=Counter)  # how often the question holds each token
 
 
 class Retriever:
@@ -116,7 +120,7 @@ class Retriever:
             fused = self._sentence_bonus(fuse(dense, lexical, self.fusion), set(tokens))
         if ASKS_FOR_CHAPTER.search(question):
             fused = self._chapters_first(fused)
-        return Scores(dense, lexical, fused, frozenset(tokens))
+        return Scores(dense, lexical, fused, frozenset(tokens), Counter(tokens))
 
     def best_sentence(self, passage: Passage, tokens: set[str] | frozenset[str]) -> tuple[str, int]:
         """The passage's sentence sharing most of ``tokens`` (the first on a tie), and how many it shares."""
@@ -125,8 +129,9 @@ class Retriever:
         best = int(np.argmax(overlaps))
         return self.sentences[i][best], overlaps[best]
 
-    def answering_sentence(self, passage: Passage, tokens: set[str] | frozenset[str], headings: bool = False) -> str:
-        """The sentence to highlight: the one sharing most of ``tokens``, but read as a person would.
+    def answering_sentence(self, passage: Passage, counts: Counter[str], headings: bool = False) -> str:
+        """The sentence to highlight: the one sharing most of the question's tokens (``counts``, each
+        with how often the question holds it), but read as a person would.
 
         A question names its topic, which a heading line repeats while the answer lies below it: a
         heading counts only when no other sentence shares a token, or when ``headings`` (a
@@ -135,7 +140,8 @@ class Retriever:
         """
         i = self.position[passage.id]
         rules = self.highlighting
-        shared = [len(tokens & t) for t in self.sentence_tokens[i]]
+        weight = counts if rules.count_repeats else dict.fromkeys(counts, 1)
+        shared = [sum(weight[t] for t in counts.keys() & ts) for ts in self.sentence_tokens[i]]
         heads = self.heading_lines[i]
         if rules.pass_over_headings and not headings and any(n for n, h in zip(shared, heads) if not h):
             shared = [-1 if h else n for n, h in zip(shared, heads)]

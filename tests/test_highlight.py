@@ -21,6 +21,8 @@ def highlight_in_answer(engine, question: str, answer_words: str) -> str:
     # a lead phrase shares as many as the sentence that answers
     pytest.param("高标准农田要建到多少亩", "大力推进高标准农田建设", "520万亩", id="lead phrase"),
     pytest.param("新乡的传统产业主要是哪四个", "提高传统产业层次水平", "化工、建材、造纸、煤电", id="lead phrase 2"),
+    # each line of the box shares one token; the question names 三区 twice
+    pytest.param("“三带三区两城十镇”里的三区是指哪三个区", "三带 郑新", "郑洛新国家自主创新示范区", id="repeated token"),
 ])
 def test_the_line_that_answers_is_highlighted_not_the_one_naming_the_topic(engine, question, topic_line,
                                                                            answer_words):
