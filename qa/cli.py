@@ -130,7 +130,9 @@ def cmd_ask(args) -> int:
         print(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
         return 0
     if not ans.answerable:
-        print("The plan does not seem to answer this; the nearest passages follow.\n")
+        from ui.render import notice
+
+        print(notice(ans) + "\n")
     for h, hl in zip(ans.hits, ans.highlights):
         p = h.passage
         print(f"[{h.rank}] {p.section_path}  (chars {p.start}–{p.end}, score {h.score:.4f})")

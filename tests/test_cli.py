@@ -25,6 +25,13 @@ def test_ask_json_cites_the_passage_that_answers(planqa, source):
     assert any("森林覆盖率（%）23.1>26.0" in c or "森林覆盖率达到26%" in c for c in cited)
 
 
+def test_ask_says_when_the_plan_seems_not_to_answer_and_why(capsys):
+    assert main(["ask", "新乡出租车起步价是多少钱？", "-k", "1"]) == 0
+    notice, _, rest = capsys.readouterr().out.partition("\n\n")
+    assert notice.startswith("规划中似乎没有涉及这个问题") and "起步价" in notice
+    assert rest.startswith("[1] "), "the nearest passage still follows"
+
+
 def test_ask_chapter_limits_the_search_to_that_chapter(capsys):
     assert main(["ask", "重点项目", "--chapter", "5", "-k", "4", "--json"]) == 0
     passages = json.loads(capsys.readouterr().out)["passages"]

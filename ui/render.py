@@ -28,7 +28,7 @@ def answer_html(ans: Answer, index: Index, lang: str, seconds: float) -> str:
              f' <q>{escape(ans.question)}</q></p>']
     if not ans.answerable:
         parts.append(f'<p class="pq-notice" role="note" lang="{_html_lang(qlang)}">'
-                     f'{escape(" ".join([t("not_in_plan", qlang), *_why_not(ans, qlang)]))}</p>')
+                     f'{escape(notice(ans))}</p>')
     if not ans.hits:
         parts.append(f'<p class="pq-hint">{escape(t("no_results", lang))}</p>')
     else:
@@ -38,12 +38,14 @@ def answer_html(ans: Answer, index: Index, lang: str, seconds: float) -> str:
     return "".join(parts)
 
 
-def _why_not(ans: Answer, lang: str) -> list[str]:
-    """What the not-in-plan decision saw, in words a reader can check against the passages."""
+def notice(ans: Answer) -> str:
+    """The not-in-plan notice, in the question's language, with what the decision saw in words a
+    reader can check against the passages (also printed by ``planqa ask``)."""
+    lang = language_of(ans.question)
     why = [t("unknown_nouns", lang, nouns="、".join(ans.signals.unknown))] if ans.signals.unknown else []
     if ans.signals.missing_count:
         why.append(t("no_count", lang, unit=ans.signals.missing_count))
-    return why
+    return " ".join([t("not_in_plan", lang), *why])
 
 
 def message_html(message: str, lang: str) -> str:
