@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 import numpy as np
 
@@ -76,8 +77,11 @@ class Scores:
     dense: np.ndarray
     bm25: np.ndarray
     fused: np.ndarray
-    tokens: frozenset[str]  # the question's lexical tokens (glossary terms included)
-    counts: Counter[str] = field(default_factory=Counter)  # how often the question holds each token
+    counts: Counter[str]  # the question's lexical tokens (glossary terms included), each with how often
+
+    @cached_property
+    def tokens(self) -> frozenset[str]:
+        return frozenset(self.counts)
 
 
 class Retriever:
@@ -103,7 +107,7 @@ class Retriever:
                               for p, ss in zip(index.passages, self.sentences)]
         self.lead_lines = [[_is_lead(s) and not head for s, head in zip(ss, heads)]
                            for ss, heads in zip(self.sentences, self.heading_lines)]
-        self.plan_text = re.sub(r"\s+", "", normalize("\n".join(p.text for p in index.passages)))
+        self.plan_text = _squash(normalize("\n".join(p.text for p in index.passages)))
 
     def scores(self, question: str, mode: Mode = Mode.HYBRID) -> Scores:
         n = len(self.index.passages)
@@ -120,7 +124,7 @@ class Retriever:
             fused = self._sentence_bonus(fuse(dense, lexical, self.fusion), set(tokens))
         if ASKS_FOR_CHAPTER.search(question):
             fused = self._chapters_first(fused)
-        return Scores(dense, lexical, fused, frozenset(tokens), Counter(tokens))
+        return Scores(dense, lexical, fused, Counter(tokens))
 
     def best_sentence(self, passage: Passage, tokens: set[str] | frozenset[str]) -> tuple[str, int]:
         """The passage's sentence sharing most of ``tokens`` (the first on a tie), and how many it shares."""
