@@ -122,6 +122,7 @@ def build_index(source: str, index_dir: Path, settings: IndexSettings, model=Non
         "corpus_chars": len(source),
         **settings.manifest_view(model_id(settings)),
         "dims": int(vectors.shape[1]),
+        "passage_products": "bfloat16" if models.native_bf16() else "float32",  # see encode_passages
         "counts": {"sections": len(sections), "passages": len(passages)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "build_seconds": {k: round(v, 4) for k, v in timings.items()},

