@@ -67,8 +67,9 @@ def test_ask_returns_exactly_what_planqa_ask_json_prints(client, engine):
     assert result == expected
 
 
-def test_chapter_limits_the_search_to_that_chapter(client):
-    result = client.predict("重点项目", 5, "hybrid", "第五章", api_name="/ask")
+@pytest.mark.parametrize("chapter", ["第五章", "5"])
+def test_chapter_limits_the_search_to_that_chapter(client, chapter):
+    result = client.predict("重点项目", 5, "hybrid", chapter, api_name="/ask")
     assert result["passages"]
     assert all(p["section_path"].startswith("第五章 加快构建生态文明体系") for p in result["passages"])
 
