@@ -79,10 +79,7 @@ def _cpu_model() -> str:
 def measure_build(runs: int) -> dict:
     """The median of ``runs`` builds (by total seconds), with its stages and every run's total. Each
     build runs in a new process, as ``planqa index`` would: torch and the model load afresh."""
-    code = "from bench.run import build_child; build_child()"
-    builds = sorted((json.loads(subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,
-                                               text=True, timeout=600, check=True).stdout.splitlines()[-1])
-                     for _ in range(runs)), key=lambda b: b["total_s"])
+    builds = sorted((json.loads(run_child("build_child")) for _ in range(runs)), key=lambda b: b["total_s"])
     return {**builds[len(builds) // 2], "runs_s": [b["total_s"] for b in builds]}
 
 
@@ -159,10 +156,15 @@ def measure_serving_rss(questions: list[str]) -> dict:
 
 def measure_bm25_only_rss() -> float:
     """Peak RSS of a process that loads the index without the model and answers with bm25."""
-    code = "from bench.run import bm25_only_child; bm25_only_child()"
+    return float(run_child("bm25_only_child"))
+
+
+def run_child(function: str) -> str:
+    """Call ``bench.run.<function>()`` in a new Python process; the last line it printed."""
+    code = f"from bench.run import {function}; {function}()"
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
                           timeout=600, check=True)
-    return float(done.stdout.strip().splitlines()[-1])
+    return done.stdout.strip().splitlines()[-1]
 
 
 def bm25_only_child() -> None:
