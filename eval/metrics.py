@@ -29,8 +29,12 @@ class ItemResult:
     latency_ms: float
     cited: tuple[str, ...]  # section paths of the top passages, best first
     signals: Signals = Signals()  # what the answerability decision looked at
-    highlight_on_evidence: bool | None = None  # the first hit's highlight (None: no hit, or not scored)
-    highlight: str = ""  # the first hit's highlighted sentence
+    highlight: str = ""  # the first hit's highlighted sentence ("" when there is no hit)
+
+    @property
+    def highlight_on_evidence(self) -> bool | None:
+        """Whether the first hit's highlight is on the evidence (None: no hit, or no highlight kept)."""
+        return on_evidence(self.highlight, self.item.evidence) if self.highlight else None
 
 
 def is_hit(source: str, start: int, end: int, evidence: tuple[str, ...]) -> bool:
@@ -73,8 +77,7 @@ def score_item(source: str, item: GoldItem, passages: list[Passage], predicted_a
     first = first_rank(hits)
     highlight = highlights[first - 1] if highlights and first else ""
     return ItemResult(item, first, first_rank(sections), predicted_answerable, latency_ms,
-                      tuple(p.section_path for p in passages), signals,
-                      on_evidence(highlight, item.evidence) if highlight else None, highlight)
+                      tuple(p.section_path for p in passages), signals, highlight)
 
 
 def metrics(results: list[ItemResult]) -> dict:
