@@ -87,7 +87,8 @@ ANSWERABILITY = (
      Answerability(min_margin_english=0.012)),
 )
 COLUMNS = (("all", "recall@1"), ("all", "recall@5"), ("all", "mrr@10"), ("zh", "recall@1"), ("zh", "mrr@10"),
-           ("en", "recall@5"), ("en", "mrr@10"), ("all", "highlight_on_evidence"))
+           ("en", "recall@5"), ("en", "mrr@10"), ("all", "highlight_on_evidence"),
+           ("all", "noanswer_precision"), ("all", "noanswer_recall"))
 
 
 class _Vectors:
