@@ -287,10 +287,12 @@ def _fill_table(table: Section, lines: list[Line], source: str) -> None:
 
     for ln in lines[len(header):]:
         cells = _cells(source, ln)
-        repeated = re.sub(r"\s+", "", source[ln.start:ln.end]) in header_keys  # header on a new page
+        # the header again atop a new page is a PDF artifact, not the table's text; a note is its text
+        repeated = re.sub(r"\s+", "", source[ln.start:ln.end]) in header_keys
         if repeated or (cells and cells[0].startswith("注")):
             keep_pending_as_text()
-            table.paragraphs.append(clean(source, ln.start, ln.end))
+            if not repeated:
+                table.paragraphs.append(clean(source, ln.start, ln.end))
             pending = None
             continue
         if len(cells) == 1:  # a category ("一、经济发展"): the rows below carry it
