@@ -13,7 +13,7 @@ character of cleaned text, the offset of the source character it came from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path  # noqa: F401  (used in the docstring example)
 
 from index.schema import Paragraph, Section, TableRow
@@ -306,6 +306,43 @@ def _fill_table(table: Section, lines: list[Line], source: str) -> None:
         table.rows.append(TableRow(cells=full, paragraph=clean(source, start, ln.end), group=group))
         previous, pending = list(full), None
     keep_pending_as_text()
+    table.rows = [replace(r, cells=cells) for r, cells in zip(table.rows, _aligned([r.cells for r in table.rows],
+                                                                                   table.columns))]
+
+
+# A value cell: a dash, or a number maybe bracketed or compared ([35], >26.0, 6.5以上, 35左右).
+_VALUE = re.compile(r"[—–-]|[\[［(（]?[<>≤≥＜＞]?\d.*")
+
+
+def _aligned(rows: list[tuple[str, ...]], columns: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Rows laid under their columns.
+
+    The PDF gives a two-level indicator a cell a level (城镇就业 | 城镇新增就业人数(万人)) where the
+    header has one name column (指标名称; 指标 spans the empty header cell after it, for the number
+    and the name), and it drops a row's empty cells. So a row's label cells, up to its first value,
+    are joined into the name column and the values follow from the first value column; a row short
+    of values keeps its last one under the last column when that is a value the last column holds
+    in the full rows (预期性, 约束性).
+
+    >>> _aligned([("6.城镇化率", "常住人口城镇化率(%)", "49", "预期性"), ("1.生产总值", "2", "3", "预期性")],
+    ...          ("指标名称", "基数", "目标", "属性"))
+    [('6.城镇化率 常住人口城镇化率(%)', '49', '', '预期性'), ('1.生产总值', '2', '3', '预期性')]
+    """
+    labels = 1 + next((k for k, c in enumerate(columns[1:]) if c), len(columns) - 1)
+    values = len(columns) - labels
+    split = []
+    for cells in rows:
+        n = 1 + next((k for k, c in enumerate(cells[1:]) if _VALUE.fullmatch(c)), len(cells) - 1)
+        label = list(cells[:labels - 1]) + [" ".join(cells[labels - 1:n])] if n > labels else \
+            list(cells[:n]) + [""] * (labels - n)
+        split.append((label, list(cells[n:])))
+    last = {v[-1] for _, v in split if len(v) == values}
+    out = []
+    for label, vals in split:
+        if 0 < len(vals) < values and vals[-1] in last:
+            vals = vals[:-1] + [""] * (values - len(vals)) + vals[-1:]
+        out.append(tuple(label + vals))
+    return out
 
 
 def _column_names(header_rows: list[list[str]]) -> tuple[str, ...]:

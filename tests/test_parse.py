@@ -45,8 +45,22 @@ def test_repeated_table_header_is_not_a_row(sections):
 
 
 def test_row_continuing_a_merged_cell_carries_its_label(sections):
-    households = next(r for r in by_title(sections, "表 1-1").rows if "户籍人口城镇化率（%）" in r.cells)
-    assert households.cells[0] == "6.城镇化率" and households.group == "一、经济发展"
+    households = next(r for r in by_title(sections, "表 1-1").rows if r.cells[0].endswith("户籍人口城镇化率（%）"))
+    assert households.cells[0] == "6.城镇化率 户籍人口城镇化率（%）" and households.group == "一、经济发展"
+
+
+def test_cells_stand_under_their_columns(sections):
+    """A two-level indicator's name takes one column, and a row short of cells keeps its attribute last."""
+    t11, main = by_title(sections, "表 1-1"), by_title(sections, "主要指标表")
+    for table in (t11, main):
+        assert all(len(r.cells) <= len(table.columns) for r in table.rows)
+    doctors = next(r for r in main.rows if "每千人口拥有执业(助理)医师数(人)" in r.cells[1])
+    assert dict(zip(main.columns, doctors.cells))["2025年目标"] == "3.7"
+    forest = next(r for r in t11.rows if "森林覆盖率(%)" in r.cells[0])
+    assert dict(zip(t11.columns, forest.cells)) == {
+        "指标名称": "24.森林增长 森林覆盖率(%)", "2015年基数": "22.32", "“十三五”规划目标 2020年": "23",
+        "“十三五”规划目标 年均增长(%)": "—", "“十三五”完成情况 2020年预计": "23.1",
+        "“十三五”完成情况 年均增长(%)": "", "指标属性": "约束性"}
 
 
 def test_page_break_inside_sentence_is_joined(sections):

@@ -69,7 +69,8 @@ def table_html(table: Section, span: Span | None, rows: list[TableRow] | None = 
     short rows, cut by the PDF's merged cells, are padded), then its notes. Given ``rows``, only
     those, without categories or notes."""
     width = len(table.columns)
-    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in table.columns)
+    head = "".join(f'<th scope="col"{f" colspan={n}" if n > 1 else ""}>{escape(c)}</th>'
+                   for c, n in _header_spans(table.columns))
     body, group = [], ""
     for row in table.rows if rows is None else rows:
         if rows is None and row.group and row.group != group:  # a category heads the rows under it
@@ -78,11 +79,23 @@ def table_html(table: Section, span: Span | None, rows: list[TableRow] | None = 
         attrs = ' class="pq-mark-row"' if overlaps(row.paragraph, span) else ""
         cells = "".join(f"<td>{escape(c)}</td>" for c in row.cells) + "<td></td>" * (width - len(row.cells))
         body.append(f"<tr{attrs}>{cells}</tr>")
-    # A table's own paragraphs are its header lines, repeated on each page, and its notes ("注：…").
+    # A table's own paragraphs are its header lines and its notes ("注：…").
     notes = "" if rows is not None else "".join(
         f'<p class="pq-note">{marked(p, span)}</p>' for p in table.paragraphs if p.text.startswith("注"))
     return (f'<div class="pq-table-wrap" tabindex="0"><table><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>{notes}')
+
+
+def _header_spans(columns: tuple[str, ...]) -> list[tuple[str, int]]:
+    """Header cells with how many columns each spans: an empty one belongs to the cell on its left
+    (指标 over the number and the name)."""
+    spans: list[list] = []
+    for c in columns:
+        if c or not spans:
+            spans.append([c, 1])
+        else:
+            spans[-1][1] += 1
+    return [(c, n) for c, n in spans]
 
 
 def context_html(index: Index, section_id: str, span: Span, level: int = 4) -> str:
