@@ -291,7 +291,9 @@ def _fill_table(table: Section, lines: list[Line], source: str) -> None:
         repeated = re.sub(r"\s+", "", source[ln.start:ln.end]) in header_keys
         if repeated or (cells and cells[0].startswith("注")):
             keep_pending_as_text()
-            if not repeated:
+            if repeated:
+                table.artifacts.append((ln.start, ln.end))
+            else:
                 table.paragraphs.append(clean(source, ln.start, ln.end))
             pending = None
             continue
@@ -336,7 +338,7 @@ def _aligned(rows: list[tuple[str, ...]], columns: tuple[str, ...]) -> list[tupl
         label = list(cells[:labels - 1]) + [" ".join(cells[labels - 1:n])] if n > labels else \
             list(cells[:n]) + [""] * (labels - n)
         split.append((label, list(cells[n:])))
-    last = {v[-1] for _, v in split if len(v) == values}
+    last = {v[-1] for _, v in split if v and len(v) == values}
     out = []
     for label, vals in split:
         if 0 < len(vals) < values and vals[-1] in last:

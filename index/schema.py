@@ -58,6 +58,8 @@ class Section:
     parent: str | None = None
     columns: tuple[str, ...] = ()  # tables only
     rows: list[TableRow] = field(default_factory=list)  # tables only
+    # source spans left out as PDF artifacts: a table's header repeated atop a new page
+    artifacts: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def start(self) -> int:
