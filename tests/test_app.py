@@ -189,6 +189,22 @@ def test_a_card_cites_the_section_highlights_the_sentence_and_carries_the_memo_c
     assert '<mark class="pq-mark">' in html  # the passage marked inside its section, behind "show in context"
 
 
+def test_a_table_row_card_puts_each_value_under_its_column(engine):
+    """A two-level indicator (每千人口卫生技术人员数 › 每千人口拥有执业(助理)医师数) reads across its row."""
+    ans = answer(engine.retriever, "每千人口拥有执业(助理)医师数2025年目标", k=1)
+    html = answer_html(ans, engine.retriever.index, "zh", 0.1)
+    header = re.findall(r"<th[^>]*>([^<]*)</th>", html)
+    cells = re.findall(r"<td>([^<]*)</td>", html)
+    assert header[:3] == ["指标", "2020年基数", "2025年目标"] and 'colspan=2>指标' in html
+    assert cells[:4] == ["12", "每千人口卫生技术人员数 每千人口拥有执业(助理)医师数(人)", "2.87", "3.7"]
+    cite = re.search(r'data-cite="([^"]*)"', html).group(1)
+    assert "；2020年基数 2.87；2025年目标 3.7；" in cite
+    nurses = answer(engine.retriever, "每千人口注册护士数2025年目标", k=1)  # its attribute cell is merged above
+    cite = re.search(r'data-cite="([^"]*)"', answer_html(nurses, engine.retriever.index, "zh", 0.1)).group(1)
+    assert cite.endswith("：“指标 12 每千人口卫生技术人员数 每千人口注册护士数(人)；2020年基数 2.89；2025年目标 &gt;4.3；"
+                         "五年年均增长或累计 —”")
+
+
 def test_not_in_plan_notice_speaks_the_questions_language(engine):
     ans = hostile_answer(engine, answerable=False)  # a Chinese question
     html = answer_html(ans, engine.retriever.index, "en", 0.1)  # on the English page

@@ -9,7 +9,7 @@ from itertools import groupby
 
 from index.schema import Paragraph, Section, TableRow
 from index.store import Index
-from ui.cite import display_path
+from ui.cite import display_path, header_spans
 from ui.i18n import t
 
 Span = tuple[int, int]  # [start, end) in the source
@@ -70,7 +70,7 @@ def table_html(table: Section, span: Span | None, rows: list[TableRow] | None = 
     those, without categories or notes."""
     width = len(table.columns)
     head = "".join(f'<th scope="col"{f" colspan={n}" if n > 1 else ""}>{escape(c)}</th>'
-                   for c, n in _header_spans(table.columns))
+                   for c, n in header_spans(table.columns))
     body, group = [], ""
     for row in table.rows if rows is None else rows:
         if rows is None and row.group and row.group != group:  # a category heads the rows under it
@@ -84,18 +84,6 @@ def table_html(table: Section, span: Span | None, rows: list[TableRow] | None = 
         f'<p class="pq-note">{marked(p, span)}</p>' for p in table.paragraphs if p.text.startswith("注"))
     return (f'<div class="pq-table-wrap" tabindex="0"><table><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>{notes}')
-
-
-def _header_spans(columns: tuple[str, ...]) -> list[tuple[str, int]]:
-    """Header cells with how many columns each spans: an empty one belongs to the cell on its left
-    (指标 over the number and the name)."""
-    spans: list[list] = []
-    for c in columns:
-        if c or not spans:
-            spans.append([c, 1])
-        else:
-            spans[-1][1] += 1
-    return [(c, n) for c, n in spans]
 
 
 def context_html(index: Index, section_id: str, span: Span, level: int = 4) -> str:
