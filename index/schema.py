@@ -61,6 +61,26 @@ class Section:
     # source spans left out as PDF artifacts: a table's header repeated atop a new page
     artifacts: list[tuple[int, int]] = field(default_factory=list)
 
+    def column_spans(self) -> list[tuple[str, int]]:
+        """A table's header cells with how many columns each spans: an empty one belongs to the
+        cell on its left (指标 over the number and the name)."""
+        spans: list[list] = []
+        for c in self.columns:
+            if c or not spans:
+                spans.append([c, 1])
+            else:
+                spans[-1][1] += 1
+        return [(c, n) for c, n in spans]
+
+    def grouped(self, cells: tuple[str, ...]) -> list[tuple[str, str]]:
+        """A row's cells under the header cells that span them, as (column, value) pairs; cells
+        beyond the header come last, without a column."""
+        pairs, at = [], 0
+        for name, n in self.column_spans():
+            pairs.append((name, " ".join(c for c in cells[at:at + n] if c)))
+            at += n
+        return pairs + [("", c) for c in cells[at:] if c]
+
     @property
     def start(self) -> int:
         spans = [p.start for p in self._all_paragraphs()]

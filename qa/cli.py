@@ -136,9 +136,22 @@ def cmd_ask(args) -> int:
     for h, hl in zip(ans.hits, ans.highlights):
         p = h.passage
         print(f"[{h.rank}] {p.section_path}  (chars {p.start}–{p.end}, score {h.score:.4f})")
-        print(p.text.replace(hl, f"【{hl}】", 1) if hl else p.text)
+        print(_shown(retriever, p, hl))
         print()
     return 0
+
+
+def _shown(retriever, p, highlight: str) -> str:
+    """A passage as printed, its highlight in 【】; a table row as its table's title and the row's
+    column–value pairs, as a row of cells under a line of headers cannot line up in a terminal."""
+    if p.kind == "row":
+        from ui.cite import row_quote, table_row
+
+        table = retriever.index.by_id[p.section_id]
+        row = table_row(table, p)
+        if row is not None:
+            return f"{table.title}\n【{f'〔{row.group}〕' if row.group else ''}{row_quote(table, row)}】"
+    return p.text.replace(highlight, f"【{highlight}】", 1) if highlight else p.text
 
 
 def cmd_eval(args) -> int:

@@ -32,6 +32,13 @@ def test_ask_says_when_the_plan_seems_not_to_answer_and_why(capsys):
     assert rest.startswith("[1] "), "the nearest passage still follows"
 
 
+def test_ask_prints_a_table_row_as_column_value_pairs(capsys):
+    assert main(["ask", "每千人口注册护士数2025年目标", "-k", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:3] == ["主要指标表", "【〔三、民生福祉〕指标 12 每千人口卫生技术人员数 每千人口注册护士数(人)；"
+                          "2020年基数 2.89；2025年目标 >4.3；五年年均增长或累计 —】"]
+
+
 def test_ask_chapter_limits_the_search_to_that_chapter(capsys):
     assert main(["ask", "重点项目", "--chapter", "5", "-k", "4", "--json"]) == 0
     passages = json.loads(capsys.readouterr().out)["passages"]

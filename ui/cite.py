@@ -60,32 +60,9 @@ def table_row(table: Section, passage: Passage) -> TableRow | None:
     return next((r for r in table.rows if (r.paragraph.start, r.paragraph.end) == (passage.start, passage.end)), None)
 
 
-def header_spans(columns: tuple[str, ...]) -> list[tuple[str, int]]:
-    """Header cells with how many columns each spans: an empty one belongs to the cell on its left
-    (指标 over the number and the name).
-
-    >>> header_spans(("指标", "", "2020年基数"))
-    [('指标', 2), ('2020年基数', 1)]
-    """
-    spans: list[list] = []
-    for c in columns:
-        if c or not spans:
-            spans.append([c, 1])
-        else:
-            spans[-1][1] += 1
-    return [(c, n) for c, n in spans]
-
-
 def row_quote(table: Section, row: TableRow) -> str:
-    """A table row as ``column value`` pairs, the cells under a spanning header cell together and
-    empty cells left out: "指标 12 每千人口卫生技术人员数；2020年基数 2.87；…"."""
-    pairs, at = [], 0
-    for name, n in header_spans(table.columns):
-        value = " ".join(c for c in row.cells[at:at + n] if c)
-        at += n
-        if value:
-            pairs.append(f"{name} {value}" if name else value)
-    return "；".join(pairs + [c for c in row.cells[at:] if c])  # cells beyond the header, if any
+    """A table row as ``column value`` pairs, empty cells left out: "指标 12 每千人口卫生技术人员数；2020年基数 2.87；…"."""
+    return "；".join(f"{name} {value}" if name else value for name, value in table.grouped(row.cells) if value)
 
 
 def passage_citation(passage: Passage, highlight: str, section: Section, row: TableRow | None) -> str:

@@ -9,7 +9,7 @@ from itertools import groupby
 
 from index.schema import Paragraph, Section, TableRow
 from index.store import Index
-from ui.cite import display_path, header_spans
+from ui.cite import display_path
 from ui.i18n import t
 
 Span = tuple[int, int]  # [start, end) in the source
@@ -70,7 +70,7 @@ def table_html(table: Section, span: Span | None, rows: list[TableRow] | None = 
     those, without categories or notes."""
     width = len(table.columns)
     head = "".join(f'<th scope="col"{f" colspan={n}" if n > 1 else ""}>{escape(c)}</th>'
-                   for c, n in header_spans(table.columns))
+                   for c, n in table.column_spans())
     body, group = [], ""
     for row in table.rows if rows is None else rows:
         if rows is None and row.group and row.group != group:  # a category heads the rows under it
