@@ -308,8 +308,8 @@ def _fill_table(table: Section, lines: list[Line], source: str) -> None:
         table.rows.append(TableRow(cells=full, paragraph=clean(source, start, ln.end), group=group))
         previous, pending = list(full), None
     keep_pending_as_text()
-    table.rows = [replace(r, cells=cells) for r, cells in zip(table.rows, _aligned([r.cells for r in table.rows],
-                                                                                   table.columns))]
+    aligned = _aligned([r.cells for r in table.rows], table.columns)
+    table.rows = [replace(r, cells=cells) for r, cells in zip(table.rows, aligned)]
 
 
 # A value cell: a dash, or a number maybe bracketed or compared ([35], >26.0, 6.5以上, 35左右).
@@ -335,8 +335,10 @@ def _aligned(rows: list[tuple[str, ...]], columns: tuple[str, ...]) -> list[tupl
     split = []
     for cells in rows:
         n = 1 + next((k for k, c in enumerate(cells[1:]) if _VALUE.fullmatch(c)), len(cells) - 1)
-        label = list(cells[:labels - 1]) + [" ".join(cells[labels - 1:n])] if n > labels else \
-            list(cells[:n]) + [""] * (labels - n)
+        if n > labels:  # a two-level name: its levels share the name column
+            label = list(cells[:labels - 1]) + [" ".join(cells[labels - 1:n])]
+        else:
+            label = list(cells[:n]) + [""] * (labels - n)
         split.append((label, list(cells[n:])))
     last = {v[-1] for _, v in split if v and len(v) == values}
     out = []
