@@ -32,8 +32,9 @@ def noanswer_curve(results: list[ItemResult], base: Answerability = Answerabilit
     truly_no = np.array([not r.item.answerable for r in results])
     out = []
     for scale in np.linspace(0.0, 3.0, 31):
-        scaled = replace(base, min_margin=base.min_margin * scale, min_coverage=base.min_coverage * scale,
-                         min_coverage_unknown=base.min_coverage_unknown * scale)
+        english = None if base.min_margin_english is None else base.min_margin_english * scale
+        scaled = replace(base, min_margin=base.min_margin * scale, min_margin_english=english,
+                         min_coverage=base.min_coverage * scale, min_coverage_unknown=base.min_coverage_unknown * scale)
         said_no = np.array([not scaled.decide(r.signals) for r in results])
         tp = int((said_no & truly_no).sum())
         precision = tp / said_no.sum() if said_no.any() else 1.0

@@ -53,7 +53,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "not_in_plan": ("规划中似乎没有涉及这个问题。下面是最接近的段落，仅供参考。",
                     # the check is weak for English (see qa.answer.Answerability): say so
                     "The plan may not address this question. English questions are matched through "
-                    "a Chinese dictionary, so this check often errs: read the nearest passages below."),
+                    "a Chinese dictionary, so this check can err: read the nearest passages below."),
     "unknown_nouns": ("规划全文未出现：{nouns}。", "The plan never mentions: {nouns}."),
     "no_count": ("最接近的段落都没有以“{unit}”计的数字。",
                  "None of the nearest passages gives a number counted in “{unit}”."),

@@ -42,7 +42,7 @@ def notice(ans: Answer) -> str:
     """The not-in-plan notice, in the question's language, with what the decision saw in words a
     reader can check against the passages (also printed by ``planqa ask``)."""
     lang = language_of(ans.question)
-    why = [t("unknown_nouns", lang, nouns="、".join(ans.signals.unknown))] if ans.signals.unknown else []
+    why = [t("unknown_nouns", lang, nouns="、".join(ans.signals.named))] if ans.signals.named else []
     if ans.signals.missing_count:
         why.append(t("no_count", lang, unit=ans.signals.missing_count))
     return " ".join([t("not_in_plan", lang), *why])
