@@ -32,7 +32,7 @@ class Signals:
     coverage: float = 0.0  # share of the question's lexical tokens in the best passage (0 if none is Chinese)
     unknown: tuple[str, ...] = ()  # the question's nouns the plan never mentions (looked up when needed)
     missing_count: str = ""  # the measure word the question asks a count in, when no top passage gives one
-    english: bool = False  # no Chinese character in the question: its lexical side is a dictionary's guess
+    english: bool = False  # a question in English (see asked_in_english): its lexical side is a dictionary's guess
     common: tuple[str, ...] = ()  # those of ``unknown`` that are everyday words (意思, 外地)
 
     @property
@@ -170,9 +170,28 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     unknown = () if margin >= answerability.min_margin else retriever.unknown_nouns(q)
     unit = asked_unit(q)
     stated = any(states_count(h.passage.text, unit) for h in top[:answerability.count_passages])
-    signals = Signals(margin, cover, unknown, unit if unit and not stated else "", english=not has_chinese(q),
+    english = not has_chinese(q) and chinese and asked_in_english(q)
+    signals = Signals(margin, cover, unknown, unit if unit and not stated else "", english=english,
                       common=tuple(filter(is_common, unknown)))
     return Answer(q, bool(hits) and answerability.decide(signals), hits, highlights, signals)
+
+
+# A question word or a closing question mark: what a question has and markup, code or a keyword list has not.
+_ENGLISH_QUESTION = re.compile(r"\b(?:what|which|how|when|where|who|whom|whose|why)\b|\?\s*$", re.IGNORECASE)
+
+
+def asked_in_english(question: str) -> bool:
+    """Whether ``question``, one without Chinese characters, is phrased as an English question.
+
+    It is held to the English margin only if it is (see :class:`Answerability`); other text without
+    Chinese (``<script>…``, ``'; DROP TABLE …``) is judged as Chinese is, and seldom answered.
+
+    >>> asked_in_english("Which chapter covers rural revitalization"), asked_in_english("Is coal phased out?")
+    (True, True)
+    >>> asked_in_english("'; DROP TABLE passages; --")
+    False
+    """
+    return _ENGLISH_QUESTION.search(question) is not None
 
 
 def dense_margin(dense: np.ndarray, behind: int = 10) -> float:

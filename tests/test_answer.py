@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.lexical import query_tokens
-from qa.answer import Answerability, Signals, answer, asked_unit, states_count
+from qa.answer import Answerability, Signals, answer, asked_in_english, asked_unit, states_count
 
 
 @pytest.mark.parametrize("signals, answerable", [
@@ -38,6 +38,20 @@ def test_common_nouns_count_when_asked_to():
 def test_a_question_without_chinese_characters_is_marked_english(engine):
     assert answer(engine.retriever, "What is the forest coverage target?").signals.english
     assert not answer(engine.retriever, "2025年 forest 覆盖率").signals.english
+
+
+@pytest.mark.parametrize("text", ["'; DROP TABLE passages; --", "<script>alert('x')</script>", "???", "𠀀𪚥"])
+def test_text_without_chinese_that_is_no_english_question_gets_no_english_leniency(engine, text):
+    ans = answer(engine.retriever, text)
+    assert not ans.signals.english and not ans.answerable
+
+
+@pytest.mark.parametrize("question, english", [
+    ("Which chapter covers rural revitalization", True), ("Is coal being phased out?", True),
+    ("forest coverage 2025", False), ("DROP TABLE passages", False),
+])
+def test_an_english_question_is_told_by_a_question_word_or_mark(question, english):
+    assert asked_in_english(question) is english
 
 
 def test_a_question_about_another_city_is_not_answered_by_this_plan(engine):
