@@ -32,7 +32,7 @@ class Signals:
     coverage: float = 0.0  # share of the question's lexical tokens in the best passage (0 if none is Chinese)
     unknown: tuple[str, ...] = ()  # the question's nouns the plan never mentions (looked up when needed)
     missing_count: str = ""  # the measure word the question asks a count in, when no top passage gives one
-    english: bool = False  # a question in English (see asked_in_english): its lexical side is a dictionary's guess
+    english: bool = False  # an English question the glossary reads (see asked_in_english): a dictionary's guess
     common: tuple[str, ...] = ()  # those of ``unknown`` that are everyday words (意思, 外地)
 
     @property

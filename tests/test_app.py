@@ -21,7 +21,7 @@ from qa.answer import Answer, answer
 from qa.engine import Engine
 from ui.ask import Limits
 from ui.i18n import t
-from ui.render import answer_html
+from ui.render import answer_html, notice
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:::gradio.queueing")]  # pandas 3 deprecations
 
@@ -222,3 +222,9 @@ def test_not_in_plan_notice_says_what_the_decision_saw(engine):
         assert not ans.answerable and notice and reason in notice.group(1)
     answered = answer(engine.retriever, "新乡十四五重点发展哪些产业")
     assert "pq-notice" not in answer_html(answered, engine.retriever.index, "zh", 0.1)
+
+
+def test_not_in_plan_notice_names_no_everyday_word(engine):
+    ans = answer(engine.retriever, "开封市外地人口有多少")  # 外地 is absent from the plan too, but says nothing
+    assert not ans.answerable and set(ans.signals.unknown) == {"开封市", "外地"}
+    assert "规划全文未出现：开封市。" in notice(ans)
