@@ -130,12 +130,13 @@ def _markdown(gold_name: str, summaries: dict[str, dict], main_results: list[Ite
         lines.append(f"| {r.item.id} | {_cell(r.item.question)} | {_cell(r.item.section)} | "
                      f"{r.first_hit or '–'} | {cited} |")
     lines += ["", f"## Wrong answerability decisions of `{main}`", "",
-              "| id | question | truly answerable | dense margin | coverage | nouns not in the plan | count asked, not given |",
-              "|---|---|---|---|---|---|---|"]
+              "| id | question | truly answerable | English rule | dense margin | coverage | nouns not in the plan "
+              "| count asked, not given |", "|---|---|---|---|---|---|---|---|"]
     for r in wrong_no:
-        lines.append(f"| {r.item.id} | {_cell(r.item.question)} | {r.item.answerable} | "
-                     f"{r.signals.margin:.3f} | {r.signals.coverage:.2f} | {_cell('、'.join(r.signals.unknown)) or '–'} | "
-                     f"{r.signals.missing_count or '–'} |")
+        s = r.signals
+        nouns = "、".join(s.named + tuple(f"{w} (everyday)" for w in s.common))
+        lines.append(f"| {r.item.id} | {_cell(r.item.question)} | {r.item.answerable} | {'yes' if s.english else 'no'} | "
+                     f"{s.margin:.3f} | {s.coverage:.2f} | {_cell(nouns) or '–'} | {s.missing_count or '–'} |")
     off = [r for r in main_results if r.highlight_on_evidence is False]
     lines += ["", f"## Highlights of `{main}` off the evidence (in the first passage that holds it)", "",
               "| id | question | highlighted | evidence |", "|---|---|---|---|"]

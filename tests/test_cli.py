@@ -60,6 +60,10 @@ def test_eval_compare_writes_a_report(tmp_path, capsys):
     assert all(f"| {name} |" in table for name in ("bm25", "dense", "hybrid"))
     report = (tmp_path / "report.md").read_text()
     assert "## Misses" in report and "## Highlights of `hybrid` off the evidence" in report
+    wrong = report.split("## Wrong answerability decisions of `hybrid`")[1].split("\n## ")[0]
+    rows = [line for line in wrong.splitlines() if line.startswith("| ") and not line.startswith("| id ")]
+    assert "| English rule |" in wrong
+    assert all(line.count(" | ") == 7 and line.split(" | ")[3] in ("yes", "no") for line in rows)
     assert (tmp_path / "recall_at_k.png").stat().st_size > 1000
 
 
