@@ -176,8 +176,11 @@ def answer(retriever: Retriever, question: object, k: int = 5, mode: Mode | str 
     return Answer(q, bool(hits) and answerability.decide(signals), hits, highlights, signals)
 
 
-# A question word or a closing question mark: what a question has and markup, code or a keyword list has not.
-_ENGLISH_QUESTION = re.compile(r"\b(?:what|which|how|when|where|who|whom|whose|why)\b|\?\s*$", re.IGNORECASE)
+# A question word, a closing question mark or an opening request ("List the …", "Please explain …"):
+# what a question has and markup, code or a keyword list has not.
+_ENGLISH_QUESTION = re.compile(
+    r"\b(?:what|which|how|when|where|who|whom|whose|why)\b|\?\s*$"
+    r"|^\W*(?:please\s+)?(?:tell|list|show|explain|describe|give|find|name|outline|summari[sz]e)\b", re.IGNORECASE)
 
 
 def asked_in_english(question: str) -> bool:
@@ -186,7 +189,7 @@ def asked_in_english(question: str) -> bool:
     It is held to the English margin only if it is (see :class:`Answerability`); other text without
     Chinese (``<script>…``, ``'; DROP TABLE …``) is judged as Chinese is, and seldom answered.
 
-    >>> asked_in_english("Which chapter covers rural revitalization"), asked_in_english("Is coal phased out?")
+    >>> asked_in_english("Which chapter covers rural revitalization"), asked_in_english("List the key projects")
     (True, True)
     >>> asked_in_english("'; DROP TABLE passages; --")
     False

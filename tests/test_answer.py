@@ -48,7 +48,8 @@ def test_text_without_chinese_that_is_no_english_question_gets_no_english_lenien
 
 @pytest.mark.parametrize("question, english", [
     ("Which chapter covers rural revitalization", True), ("Is coal being phased out?", True),
-    ("forest coverage 2025", False), ("DROP TABLE passages", False),
+    ("Please list the key water projects", True), ("Explain the 32231 forestry project.", True),
+    ("forest coverage 2025", False), ("DROP TABLE passages", False), ("<b>show</b>", False),
 ])
 def test_an_english_question_is_told_by_a_question_word_or_mark(question, english):
     assert asked_in_english(question) is english
